@@ -1,0 +1,49 @@
+/*
+ * The command line: a table of options, QEMU-style (one dash, long names; two dashes accepted
+ * too), from which both the parser and --help are made, so help never drifts from behaviour.
+ */
+#ifndef KD_CLI_H
+#define KD_CLI_H
+
+#include <glib.h>
+#include <stdbool.h>
+
+#define KD_CLI_ERROR (kd_cli_error_quark())
+GQuark kd_cli_error_quark(void);
+
+enum kd_cli_error_code {
+	KD_CLI_ERROR_UNKNOWN_OPTION,
+	KD_CLI_ERROR_MISSING_ARGUMENT,
+	KD_CLI_ERROR_UNEXPECTED_ARGUMENT,
+	KD_CLI_ERROR_BAD_VALUE,
+};
+
+/* What the command line asks for; later issues add the VM's configuration here. */
+struct kd_config {
+	bool show_help;
+	bool show_version;
+};
+
+struct kd_cli_option {
+	const char *name; /* without dashes: "m", "smp", "help" */
+	const char *short_alias; /* "h" for -h, or NULL */
+	const char *arg_name; /* NULL for a flag, else what --help shows: "SIZE" */
+	const char *help; /* one line, translated when shown */
+	/* value is NULL for flags. Returns false and sets err for a bad value. */
+	bool (*apply)(struct kd_config *cfg, const char *value, GError **err);
+};
+
+/* The program's own option table, terminated by an entry with name NULL. */
+const struct kd_cli_option *kd_cli_options(void);
+
+/* Parses argv[1..] against table into cfg. On error returns false with err naming the option. */
+bool kd_cli_parse_with(const struct kd_cli_option *table, int argc, char *const argv[],
+		       struct kd_config *cfg, GError **err);
+bool kd_cli_parse(int argc, char *const argv[], struct kd_config *cfg, GError **err);
+
+/* Full --help text for table. */
+char *kd_cli_help_text_with(const struct kd_cli_option *table, const char *program);
+char *kd_cli_help_text(const char *program);
+char *kd_cli_version_text(void);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * Shared helpers for kvmdesk's GLib test programs: skip, with the reason printed in the TAP
+ * output, when a test needs something this machine lacks (/dev/kvm, root, a program).
+ *
+ * Environment:
+ *   KVMDESK_TEST_KVM_DEVICE  the KVM device to probe (default /dev/kvm)
+ *   KVMDESK_TESTS_QUICK=1    skip every test that needs KVM or QEMU (used by make distcheck)
+ */
+#ifndef KD_TEST_H
+#define KD_TEST_H
+
+#include <glib.h>
+
+/* Each returns NULL when the requirement is met, else a newly allocated reason to skip. */
+char *kd_test_kvm_missing(void);
+char *kd_test_root_missing(void);
+char *kd_test_program_missing(const char *program);
+
+/* Skip the running test case (and return from it) when reason_expr gives a reason. */
+#define KD_TEST_REQUIRE(reason_expr)                                                               \
+	do {                                                                                       \
+		char *kd_reason_ = (reason_expr);                                                  \
+		if (kd_reason_) {                                                                  \
+			g_test_skip(kd_reason_);                                                   \
+			g_free(kd_reason_);                                                        \
+			return;                                                                    \
+		}                                                                                  \
+	} while (0)
+#define KD_TEST_REQUIRE_KVM() KD_TEST_REQUIRE(kd_test_kvm_missing())
+#define KD_TEST_REQUIRE_ROOT() KD_TEST_REQUIRE(kd_test_root_missing())
+#define KD_TEST_REQUIRE_PROGRAM(p) KD_TEST_REQUIRE(kd_test_program_missing(p))
+
+#endif

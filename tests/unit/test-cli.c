@@ -1,0 +1,147 @@
+/*
+ * The command-line table: parsing, errors that name the option, and help made from the table.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "cli.h"
+
+struct probe {
+	int flag_count;
+	char *last_value;
+};
+
+static struct probe probe;
+
+static bool apply_flag(struct kd_config *cfg, const char *value, GError **err)
+{
+	g_assert_null(value);
+	probe.flag_count++;
+	return true;
+}
+
+static bool apply_value(struct kd_config *cfg, const char *value, GError **err)
+{
+	g_assert_nonnull(value);
+	if (!strcmp(value, "bad")) {
+		g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE, "value 'bad' is bad");
+		return false;
+	}
+	g_free(probe.last_value);
+	probe.last_value = g_strdup(value);
+	return true;
+}
+
+static const struct kd_cli_option test_table[] = {
+	{ "flag", "f", NULL, "a flag", apply_flag },
+	{ "size", NULL, "SIZE", "a value", apply_value },
+	{ NULL },
+};
+
+static bool parse(const char *const *args, GError **err)
+{
+	struct kd_config cfg = { 0 };
+	int argc = 0;
+	char *argv[16];
+
+	argv[argc++] = (char *)"kvmdesk";
+	for (; *args; args++)
+		argv[argc++] = (char *)*args;
+	argv[argc] = NULL;
+	memset(&probe, 0, sizeof(probe));
+	return kd_cli_parse_with(test_table, argc, argv, &cfg, err);
+}
+
+static void test_dash_forms(void)
+{
+	static const char *const args[] = { "-flag", "--flag", "-f", "-size", "128M", NULL };
+
+	g_assert_true(parse(args, NULL));
+	g_assert_cmpint(probe.flag_count, ==, 3);
+	g_assert_cmpstr(probe.last_value, ==, "128M");
+	g_free(probe.last_value);
+}
+
+static void test_gnu_equals_form(void)
+{
+	static const char *const args[] = { "--size=3G", NULL };
+
+	g_assert_true(parse(args, NULL));
+	g_assert_cmpstr(probe.last_value, ==, "3G");
+	g_free(probe.last_value);
+}
+
+struct error_case {
+	const char *args[4];
+	int code;
+	const char *message_part;
+};
+
+static const struct error_case error_cases[] = {
+	{ { "-nosuch", NULL }, KD_CLI_ERROR_UNKNOWN_OPTION, "unknown option '-nosuch'" },
+	{ { "--", NULL }, KD_CLI_ERROR_UNKNOWN_OPTION, "unknown option '--'" },
+	{ { "-size", NULL }, KD_CLI_ERROR_MISSING_ARGUMENT, "'-size' needs an argument (SIZE)" },
+	{ { "--flag=1", NULL }, KD_CLI_ERROR_BAD_VALUE, "'-flag' takes no argument" },
+	{ { "disk.img", NULL },
+	  KD_CLI_ERROR_UNEXPECTED_ARGUMENT,
+	  "unexpected argument 'disk.img'" },
+	{ { "-", NULL }, KD_CLI_ERROR_UNEXPECTED_ARGUMENT, "unexpected argument '-'" },
+	{ { "-size", "bad", NULL }, KD_CLI_ERROR_BAD_VALUE, "value 'bad' is bad" },
+	/* An option's name must match whole, not as a prefix. */
+	{ { "-fla", NULL }, KD_CLI_ERROR_UNKNOWN_OPTION, "unknown option '-fla'" },
+	{ { "-flagx", NULL }, KD_CLI_ERROR_UNKNOWN_OPTION, "unknown option '-flagx'" },
+};
+
+static void test_errors(void)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(error_cases); i++) {
+		g_autoptr(GError) err = NULL;
+
+		g_assert_false(parse(error_cases[i].args, &err));
+		g_assert_error(err, KD_CLI_ERROR, error_cases[i].code);
+		if (!strstr(err->message, error_cases[i].message_part))
+			g_error("case %zu: '%s' lacks '%s'", i, err->message,
+				error_cases[i].message_part);
+		g_free(probe.last_value);
+	}
+}
+
+static void test_help_lists_every_option(void)
+{
+	g_autofree char *text = kd_cli_help_text_with(test_table, "kvmdesk");
+	g_autofree char *real = kd_cli_help_text("kvmdesk");
+
+	g_assert_nonnull(strstr(text, "Usage: kvmdesk [options]"));
+	g_assert_nonnull(strstr(text, "-f, -flag"));
+	g_assert_nonnull(strstr(text, "-size SIZE"));
+	for (const struct kd_cli_option *o = kd_cli_options(); o->name; o++) {
+		g_autofree char *needle = g_strdup_printf("-%s", o->name);
+
+		g_assert_nonnull(strstr(real, needle));
+		g_assert_nonnull(strstr(real, o->help));
+	}
+}
+
+static void test_program_table(void)
+{
+	struct kd_config cfg = { 0 };
+	char *argv[] = { (char *)"kvmdesk", (char *)"--version", (char *)"-h", NULL };
+	g_autofree char *version = kd_cli_version_text();
+
+	g_assert_true(kd_cli_parse(3, argv, &cfg, NULL));
+	g_assert_true(cfg.show_version);
+	g_assert_true(cfg.show_help);
+	g_assert_cmpstr(version, ==, PACKAGE_NAME " " PACKAGE_VERSION "\n");
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/cli/dash-forms", test_dash_forms);
+	g_test_add_func("/cli/gnu-equals", test_gnu_equals_form);
+	g_test_add_func("/cli/errors", test_errors);
+	g_test_add_func("/cli/help", test_help_lists_every_option);
+	g_test_add_func("/cli/program-table", test_program_table);
+	return g_test_run();
+}
