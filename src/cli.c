@@ -3,6 +3,7 @@
  */
 #include "cli.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "i18n.h"
@@ -24,9 +25,307 @@ static bool apply_version(struct kd_config *cfg, const char *value, GError **err
 	return true;
 }
 
+void kd_config_init(struct kd_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->pc.vm.ram_size = 128 * KD_MIB;
+	cfg->pc.vm.ncpus = 1;
+}
+
+bool kd_parse_size(const char *text, uint64_t *bytes, GError **err)
+{
+	const char *p = text;
+	uint64_t value = 0, shift = 20;
+
+	if (g_str_has_prefix(p, "size="))
+		p += 5;
+	if (!g_ascii_isdigit(*p))
+		goto bad;
+	for (; g_ascii_isdigit(*p); p++) {
+		if (value > (UINT64_MAX - 9) / 10)
+			goto bad;
+		value = value * 10 + (uint64_t)(*p - '0');
+	}
+	switch (g_ascii_toupper(*p)) {
+	case 0:
+		break;
+	case 'K':
+		shift = 10;
+		p++;
+		break;
+	case 'M':
+		shift = 20;
+		p++;
+		break;
+	case 'G':
+		shift = 30;
+		p++;
+		break;
+	case 'T':
+		shift = 40;
+		p++;
+		break;
+	default:
+		goto bad;
+	}
+	if (g_ascii_toupper(*p) == 'B' && shift != 0)
+		p++;
+	if (*p || value > (UINT64_MAX >> shift))
+		goto bad;
+	*bytes = value << shift;
+	return true;
+bad:
+	g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+		    _("'%s' is not a size: give a number with an optional K, M, G or T suffix "
+		      "(MiB without one)"),
+		    text);
+	return false;
+}
+
+static bool apply_memory(struct kd_config *cfg, const char *value, GError **err)
+{
+	uint64_t bytes;
+
+	if (!kd_parse_size(value, &bytes, err)) {
+		g_prefix_error(err, "-m: ");
+		return false;
+	}
+	if (bytes == 0) {
+		g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+			    _("-m: the guest needs some memory (at least 2M)"));
+		return false;
+	}
+	cfg->pc.vm.ram_size = bytes;
+	cfg->vm_requested = true;
+	return true;
+}
+
+static bool parse_count(const char *text, unsigned *out)
+{
+	char *end = NULL;
+	guint64 v;
+
+	if (!g_ascii_isdigit(text[0]))
+		return false;
+	v = g_ascii_strtoull(text, &end, 10);
+	if (*end || v > 4096)
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+static bool apply_smp(struct kd_config *cfg, const char *value, GError **err)
+{
+	g_auto(GStrv) parts = g_strsplit(value, ",", -1);
+	unsigned n = 0;
+
+	for (char **part = parts; *part; part++) {
+		const char *v = *part;
+
+		if (part == parts && g_ascii_isdigit(v[0])) {
+			if (!parse_count(v, &n))
+				goto bad;
+		} else if (g_str_has_prefix(v, "cpus=")) {
+			if (!parse_count(v + 5, &n))
+				goto bad;
+		} else {
+			g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+				    _("-smp: '%s' is not supported; give the number of CPUs "
+				      "(-smp N or -smp cpus=N)"),
+				    v);
+			return false;
+		}
+	}
+	if (n == 0)
+		goto bad;
+	cfg->pc.vm.ncpus = n;
+	cfg->vm_requested = true;
+	return true;
+bad:
+	g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+		    _("-smp: '%s' is not a CPU count of 1 or more"), value);
+	return false;
+}
+
+#define STRING_OPTION(fn, field)                                                                   \
+	static bool fn(struct kd_config *cfg, const char *value, GError **err)                     \
+	{                                                                                          \
+		cfg->field = value;                                                                \
+		cfg->vm_requested = true;                                                          \
+		return true;                                                                       \
+	}
+STRING_OPTION(apply_bios, pc.bios)
+STRING_OPTION(apply_kernel, pc.kernel)
+STRING_OPTION(apply_initrd, pc.initrd)
+STRING_OPTION(apply_append, pc.append)
+STRING_OPTION(apply_name, pc.vm.name)
+#undef STRING_OPTION
+
+/* Character devices: QEMU's words for the ones kvmdesk has. */
+static bool check_chardev(const char *option, const char *value, GError **err)
+{
+	if (!strcmp(value, "stdio") || !strcmp(value, "none") || !strcmp(value, "null") ||
+	    (g_str_has_prefix(value, "file:") && value[5]))
+		return true;
+	g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+		    _("%s: '%s' is not a character device kvmdesk knows (stdio, file:PATH, none)"),
+		    option, value);
+	return false;
+}
+
+static bool apply_serial(struct kd_config *cfg, const char *value, GError **err)
+{
+	if (!check_chardev("-serial", value, err))
+		return false;
+	if (cfg->nserial >= KD_MAX_SERIAL) {
+		g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+			    _("-serial: a PC has at most %d serial ports"), KD_MAX_SERIAL);
+		return false;
+	}
+	cfg->pc.serial[cfg->nserial++] = value;
+	cfg->vm_requested = true;
+	return true;
+}
+
+static bool apply_debugcon(struct kd_config *cfg, const char *value, GError **err)
+{
+	if (!check_chardev("-debugcon", value, err))
+		return false;
+	cfg->pc.debugcon = value;
+	cfg->vm_requested = true;
+	return true;
+}
+
+static bool apply_nographic(struct kd_config *cfg, const char *value, GError **err)
+{
+	cfg->nographic = true;
+	cfg->vm_requested = true;
+	return true;
+}
+
+static bool apply_start_paused(struct kd_config *cfg, const char *value, GError **err)
+{
+	cfg->start_paused = true;
+	cfg->vm_requested = true;
+	return true;
+}
+
+static bool apply_no_reboot(struct kd_config *cfg, const char *value, GError **err)
+{
+	cfg->no_reboot = true;
+	cfg->vm_requested = true;
+	return true;
+}
+
+static bool apply_display(struct kd_config *cfg, const char *value, GError **err)
+{
+	if (strcmp(value, "none") != 0) {
+		g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+			    _("-display: '%s' is not available in this build (use none)"), value);
+		return false;
+	}
+	cfg->display = value;
+	cfg->vm_requested = true;
+	return true;
+}
+
+static bool apply_monitor(struct kd_config *cfg, const char *value, GError **err)
+{
+	if (strcmp(value, "stdio") && strcmp(value, "none") &&
+	    !(g_str_has_prefix(value, "unix:") && value[5])) {
+		g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+			    _("-monitor: '%s' is not supported (stdio, unix:PATH,server,nowait or "
+			      "none)"),
+			    value);
+		return false;
+	}
+	cfg->monitor = value;
+	cfg->vm_requested = true;
+	return true;
+}
+
+static bool parse_u64_value(const char *text, uint64_t *out)
+{
+	char *end = NULL;
+
+	if (!g_ascii_isdigit(text[0]))
+		return false;
+	*out = g_ascii_strtoull(text, &end, 0);
+	return *end == 0;
+}
+
+/* -device: for now the test device; the device models of later issues join here. */
+static bool apply_device(struct kd_config *cfg, const char *value, GError **err)
+{
+	g_auto(GStrv) parts = g_strsplit(value, ",", -1);
+	uint64_t iobase = 0xf4, iosize = 1;
+
+	if (strcmp(parts[0], "isa-debug-exit") != 0) {
+		g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+			    _("-device: unknown device '%s' (known: isa-debug-exit)"), parts[0]);
+		return false;
+	}
+	for (char **p = parts + 1; *p; p++) {
+		if (g_str_has_prefix(*p, "iobase=") && parse_u64_value(*p + 7, &iobase) &&
+		    iobase <= 0xFFFF)
+			continue;
+		if (g_str_has_prefix(*p, "iosize=") && parse_u64_value(*p + 7, &iosize) &&
+		    (iosize == 1 || iosize == 2 || iosize == 4))
+			continue;
+		g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+			    _("-device isa-debug-exit: bad property '%s' (iobase=PORT, "
+			      "iosize=1|2|4)"),
+			    *p);
+		return false;
+	}
+	cfg->pc.debug_exit = true;
+	cfg->pc.debug_exit_iobase = (uint16_t)iobase;
+	cfg->pc.debug_exit_iosize = (uint8_t)iosize;
+	cfg->vm_requested = true;
+	return true;
+}
+
+static bool apply_accel(struct kd_config *cfg, const char *value, GError **err)
+{
+	/* KVM is the only accelerator; accept the spellings scripts for qemu-kvm use. */
+	if (value && strcmp(value, "kvm") != 0) {
+		g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+			    _("-accel: kvmdesk runs guests on KVM only, not '%s'"), value);
+		return false;
+	}
+	return true;
+}
+
 static const struct kd_cli_option program_options[] = {
 	{ "help", "h", NULL, N_("show this help and exit"), apply_help },
 	{ "version", "V", NULL, N_("show the version and exit"), apply_version },
+	{ "m", NULL, "SIZE", N_("guest RAM: 128 (MiB), 512M, 3G; default 128M"), apply_memory },
+	{ "smp", NULL, "N", N_("number of virtual CPUs (default 1)"), apply_smp },
+	{ "name", NULL, "NAME", N_("name of the VM, for messages and window titles"), apply_name },
+	{ "bios", NULL, "FILE", N_("firmware image (default: Debian's SeaBIOS)"), apply_bios },
+	{ "kernel", NULL, "FILE",
+	  N_("boot FILE directly: a multiboot kernel, a Linux bzImage or a PVH vmlinux"),
+	  apply_kernel },
+	{ "initrd", NULL, "FILE", N_("initial RAM disk for a Linux -kernel"), apply_initrd },
+	{ "append", NULL, "CMDLINE", N_("kernel command line for -kernel"), apply_append },
+	{ "serial", NULL, "DEV", N_("next serial port to stdio, file:PATH or none (up to 4)"),
+	  apply_serial },
+	{ "debugcon", NULL, "DEV", N_("debug console at port 0x402 to stdio, file:PATH or none"),
+	  apply_debugcon },
+	{ "nographic", NULL, NULL, N_("no display; the first serial port on stdio"),
+	  apply_nographic },
+	{ "display", NULL, "TYPE", N_("guest display: none"), apply_display },
+	{ "monitor", NULL, "DEV",
+	  N_("monitor on stdio, unix:PATH,server,nowait or none (default none)"), apply_monitor },
+	{ "device", NULL, "SPEC", N_("add a device: isa-debug-exit[,iobase=PORT][,iosize=N]"),
+	  apply_device },
+	{ "S", NULL, NULL, N_("start with the CPUs stopped (monitor `cont` starts them)"),
+	  apply_start_paused },
+	{ "no-reboot", NULL, NULL, N_("exit instead of rebooting when the guest resets"),
+	  apply_no_reboot },
+	{ "enable-kvm", NULL, NULL, N_("accepted for qemu-kvm compatibility (always on)"),
+	  apply_accel },
+	{ "accel", NULL, "kvm", N_("accepted for QEMU compatibility: only kvm"), apply_accel },
 	{ NULL },
 };
 

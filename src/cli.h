@@ -7,6 +7,9 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <stdint.h>
+
+#include "hw/machine.h"
 
 #define KD_CLI_ERROR (kd_cli_error_quark())
 GQuark kd_cli_error_quark(void);
@@ -18,11 +21,25 @@ enum kd_cli_error_code {
 	KD_CLI_ERROR_BAD_VALUE,
 };
 
-/* What the command line asks for; later issues add the VM's configuration here. */
+/* What the command line asks for. */
 struct kd_config {
 	bool show_help;
 	bool show_version;
+	bool vm_requested; /* any option that describes a VM was given */
+	struct kd_pc_config pc;
+	unsigned nserial;
+	bool nographic;
+	bool start_paused;
+	bool no_reboot;
+	const char *display; /* "none"; NULL: default */
+	const char *monitor; /* "stdio", "unix:PATH,server,nowait", "none"; NULL: none */
 };
+
+/* Fills cfg with the defaults (128 MiB, one vCPU, as qemu-kvm). */
+void kd_config_init(struct kd_config *cfg);
+
+/* "128", "128M", "3G", "512K", "1T" (a bare number is MiB, as QEMU's -m). */
+bool kd_parse_size(const char *text, uint64_t *bytes, GError **err);
 
 struct kd_cli_option {
 	const char *name; /* without dashes: "m", "smp", "help" */

@@ -1,23 +1,123 @@
 /*
- * kvmdesk: command line -> configuration -> what the user asked for.
+ * kvmdesk: command line -> configuration -> a running VM.
  *
  * main() is the only place that prints errors for the user and picks exit codes: 0 success,
- * 1 runtime failure, 2 bad usage (as QEMU and most tools do).
+ * 1 runtime failure, 2 bad usage or configuration (as QEMU and most tools do). A guest that
+ * writes V to an isa-debug-exit device ends kvmdesk with (V << 1) | 1, as QEMU does.
  */
 #include "config.h"
 
+#include <glib-unix.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "cli.h"
+#include "hw/machine.h"
 #include "i18n.h"
+#include "monitor/monitor.h"
+#include "vm/vm.h"
 
 #define KD_EXIT_USAGE 2
 
+struct session {
+	struct kd_machine *machine;
+	struct kd_monitor *monitor;
+	GMainLoop *loop;
+	int status;
+};
+
+static gboolean on_vm_event(gint fd, GIOCondition cond, gpointer data)
+{
+	struct session *s = data;
+	struct kd_vm *vm = s->machine->vm;
+
+	if (kd_vm_handle_events(vm) == KD_VM_EXIT) {
+		if (kd_vm_state(vm) == KD_VM_STATE_INTERNAL_ERROR && kd_vm_last_error(vm))
+			fprintf(stderr, "%s: %s", PACKAGE, kd_vm_last_error(vm));
+		s->status = kd_vm_exit_status(vm);
+		g_main_loop_quit(s->loop);
+		return G_SOURCE_REMOVE;
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_signal(gpointer data)
+{
+	struct session *s = data;
+
+	fprintf(stderr, _("%s: terminating on signal\n"), PACKAGE);
+	s->status = 0;
+	g_main_loop_quit(s->loop);
+	return G_SOURCE_CONTINUE;
+}
+
+static void on_monitor_quit(void *opaque)
+{
+	struct session *s = opaque;
+
+	s->status = 0;
+	g_main_loop_quit(s->loop);
+}
+
+static bool is_usage_error(const GError *err)
+{
+	return err->domain == KD_VM_ERROR &&
+	       (err->code == KD_VM_ERROR_CONFIG || err->code == KD_VM_ERROR_LOADER ||
+		err->code == KD_VM_ERROR_BUSY);
+}
+
+static int run_vm(struct kd_config *cfg)
+{
+	g_autoptr(GError) err = NULL;
+	struct session s = { 0 };
+	struct kd_kvm *kvm;
+
+	if (cfg->nographic && cfg->nserial == 0)
+		cfg->pc.serial[0] = "stdio";
+	kvm = kd_kvm_open(NULL, &err);
+	if (!kvm) {
+		fprintf(stderr, "%s: %s\n", PACKAGE, err->message);
+		return EXIT_FAILURE;
+	}
+	s.machine = kd_pc_new(kvm, &cfg->pc, &err);
+	if (!s.machine) {
+		fprintf(stderr, "%s: %s\n", PACKAGE, err->message);
+		kd_kvm_close(kvm);
+		return is_usage_error(err) ? KD_EXIT_USAGE : EXIT_FAILURE;
+	}
+	kd_vm_set_no_reboot(s.machine->vm, cfg->no_reboot);
+	s.loop = g_main_loop_new(NULL, FALSE);
+	if (cfg->monitor && strcmp(cfg->monitor, "none") != 0) {
+		s.monitor = kd_monitor_new(s.machine, cfg->monitor, on_monitor_quit, &s, &err);
+		if (!s.monitor) {
+			fprintf(stderr, "%s: -monitor: %s\n", PACKAGE, err->message);
+			s.status = KD_EXIT_USAGE;
+			goto out;
+		}
+	}
+	g_unix_fd_add(kd_vm_event_fd(s.machine->vm), G_IO_IN, on_vm_event, &s);
+	g_unix_signal_add(SIGINT, on_signal, &s);
+	g_unix_signal_add(SIGTERM, on_signal, &s);
+	g_unix_signal_add(SIGHUP, on_signal, &s);
+	if (!kd_vm_start(s.machine->vm, cfg->start_paused, &err)) {
+		fprintf(stderr, "%s: %s\n", PACKAGE, err->message);
+		s.status = is_usage_error(err) ? KD_EXIT_USAGE : EXIT_FAILURE;
+		goto out;
+	}
+	g_main_loop_run(s.loop);
+out:
+	kd_monitor_free(s.monitor);
+	kd_pc_free(s.machine);
+	kd_kvm_close(kvm);
+	g_main_loop_unref(s.loop);
+	return s.status;
+}
+
 int main(int argc, char **argv)
 {
-	struct kd_config cfg = { 0 };
+	struct kd_config cfg;
 	g_autoptr(GError) err = NULL;
 
 	setlocale(LC_ALL, "");
@@ -27,6 +127,7 @@ int main(int argc, char **argv)
 	textdomain(PACKAGE);
 #endif
 
+	kd_config_init(&cfg);
 	if (!kd_cli_parse(argc, argv, &cfg, &err)) {
 		fprintf(stderr, "%s: %s\n", PACKAGE, err->message);
 		return KD_EXIT_USAGE;
@@ -43,8 +144,12 @@ int main(int argc, char **argv)
 		fputs(text, stdout);
 		return EXIT_SUCCESS;
 	}
-	printf(_("%s %s: the virtual machine engine is not part of this build yet.\n"
-		 "Run '%s --help' for what it can do.\n"),
-	       PACKAGE_NAME, PACKAGE_VERSION, PACKAGE);
-	return EXIT_SUCCESS;
+	if (!cfg.vm_requested) {
+		printf(_("%s %s: give options for a VM (see '%s --help'), for example\n"
+			 "  %s -nographic -m 256M\n"
+			 "The terminal workstation is not part of this build yet.\n"),
+		       PACKAGE_NAME, PACKAGE_VERSION, PACKAGE, PACKAGE);
+		return EXIT_SUCCESS;
+	}
+	return run_vm(&cfg);
 }

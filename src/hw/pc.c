@@ -1,0 +1,186 @@
+/*
+ * The PC: builds the machine of ARCHITECTURE.md from a configuration.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "hw/chardev.h"
+#include "hw/i440fx.h"
+#include "hw/isa-debug.h"
+#include "hw/machine.h"
+#include "hw/pci.h"
+#include "hw/piix-ide.h"
+#include "hw/piix3.h"
+#include "hw/piix4-pm.h"
+#include "hw/rtc.h"
+#include "i18n.h"
+#include "vm/e820.h"
+#include "vm/loader.h"
+
+#define DEFAULT_BIOS "/usr/share/seabios/bios-256k.bin"
+#define FALLBACK_BIOS "/usr/share/seabios/bios.bin"
+#define BIOS_ALIAS_SIZE (128 * KD_KIB)
+
+/* CMOS bytes a BIOS reads for the memory size and CPU count (IBM PC/AT layout plus the
+ * Bochs/QEMU extensions SeaBIOS uses). */
+static void set_cmos_memory(struct kd_rtc *rtc, struct kd_vm *vm)
+{
+	uint64_t below = kd_vm_ram_below_4g(vm), above = kd_vm_ram_above_4g(vm);
+	uint64_t ext_kib = below > KD_MIB ? MIN((below - KD_MIB) / KD_KIB, 65535ull) : 0;
+	uint64_t above_16m =
+		below > 16 * KD_MIB ? MIN((below - 16 * KD_MIB) / (64 * KD_KIB), 65535ull) : 0;
+	uint64_t above_4g = above / (64 * KD_KIB);
+
+	kd_rtc_set_cmos(rtc, 0x15, 640 & 0xFF); /* base memory, KiB */
+	kd_rtc_set_cmos(rtc, 0x16, 640 >> 8);
+	kd_rtc_set_cmos(rtc, 0x17, (uint8_t)ext_kib); /* extended memory, KiB */
+	kd_rtc_set_cmos(rtc, 0x18, (uint8_t)(ext_kib >> 8));
+	kd_rtc_set_cmos(rtc, 0x30, (uint8_t)ext_kib);
+	kd_rtc_set_cmos(rtc, 0x31, (uint8_t)(ext_kib >> 8));
+	kd_rtc_set_cmos(rtc, 0x34, (uint8_t)above_16m); /* above 16 MiB, 64 KiB units */
+	kd_rtc_set_cmos(rtc, 0x35, (uint8_t)(above_16m >> 8));
+	kd_rtc_set_cmos(rtc, 0x5B, (uint8_t)above_4g); /* above 4 GiB, 64 KiB units */
+	kd_rtc_set_cmos(rtc, 0x5C, (uint8_t)(above_4g >> 8));
+	kd_rtc_set_cmos(rtc, 0x5D, (uint8_t)(above_4g >> 16));
+	kd_rtc_set_cmos(rtc, 0x5F, (uint8_t)(kd_vm_ncpus(vm) - 1));
+	kd_rtc_set_cmos(rtc, 0x14, 0x06); /* equipment: FPU, VGA */
+}
+
+static bool open_chardevs(struct kd_machine *m, const struct kd_pc_config *cfg, GError **err)
+{
+	for (unsigned i = 0; i < KD_MAX_SERIAL; i++) {
+		g_autoptr(GError) local = NULL;
+
+		m->serial[i] = kd_chardev_new(cfg->serial[i], &local);
+		if (local) {
+			g_set_error(err, KD_VM_ERROR, KD_VM_ERROR_CONFIG, "-serial: %s",
+				    local->message);
+			return false;
+		}
+	}
+	if (cfg->debugcon) {
+		g_autoptr(GError) local = NULL;
+
+		m->debugcon = kd_chardev_new(cfg->debugcon, &local);
+		if (local) {
+			g_set_error(err, KD_VM_ERROR, KD_VM_ERROR_CONFIG, "-debugcon: %s",
+				    local->message);
+			return false;
+		}
+	}
+	return true;
+}
+
+const uint8_t *kd_pc_bios_alias(struct kd_machine *m, size_t *size)
+{
+	gsize len;
+	const uint8_t *data = g_bytes_get_data(m->bios, &len);
+
+	*size = MIN(len, (gsize)BIOS_ALIAS_SIZE);
+	return data + len - *size;
+}
+
+/* The firmware sits just below 4 GiB, where the CPU fetches its first instruction. */
+static bool map_firmware(struct kd_machine *m, const struct kd_pc_config *cfg, GError **err)
+{
+	const char *path = cfg->bios;
+	gsize len;
+	const uint8_t *data;
+
+	if (!path)
+		path = g_file_test(DEFAULT_BIOS, G_FILE_TEST_EXISTS) ? DEFAULT_BIOS : FALLBACK_BIOS;
+	m->bios = kd_load_firmware(path, err);
+	if (!m->bios) {
+		if (!cfg->bios)
+			g_prefix_error(err, _("no firmware (install the Debian package seabios, or "
+					      "give -bios FILE): "));
+		return false;
+	}
+	data = g_bytes_get_data(m->bios, &len);
+	m->bios_slot = kd_vm_map_memory(m->vm, KD_4G - len, len, (void *)data, true, err);
+	return m->bios_slot >= 0;
+}
+
+static bool direct_boot(struct kd_vm *vm, struct kd_vcpu *bsp, void *opaque, GError **err)
+{
+	struct kd_machine *m = opaque;
+	struct kd_boot_layout layout = { m->e820, m->rsdp_address };
+
+	return kd_kernel_boot(m->kernel, vm, bsp, &layout, err);
+}
+
+struct kd_machine *kd_pc_new(struct kd_kvm *kvm, const struct kd_pc_config *cfg, GError **err)
+{
+	struct kd_machine *m = g_new0(struct kd_machine, 1);
+	struct kd_i440fx *host;
+	struct kd_rtc *rtc;
+
+	m->devices = g_ptr_array_new();
+	m->bios_slot = -1;
+	if (cfg->kernel) {
+		m->kernel = kd_kernel_open(cfg->kernel, cfg->initrd, cfg->append, err);
+		if (!m->kernel)
+			goto fail;
+	} else if (cfg->initrd || cfg->append) {
+		g_set_error(err, KD_VM_ERROR, KD_VM_ERROR_CONFIG, _("%s needs -kernel"),
+			    cfg->initrd ? "-initrd" : "-append");
+		goto fail;
+	}
+	m->vm = kd_vm_new(kvm, &cfg->vm, err);
+	if (!m->vm)
+		goto fail;
+	m->e820 = kd_e820_pc(kd_vm_ram_below_4g(m->vm), kd_vm_ram_above_4g(m->vm), !m->kernel);
+	if (!open_chardevs(m, cfg, err))
+		goto fail;
+	if (!m->kernel && !map_firmware(m, cfg, err))
+		goto fail;
+
+	m->pci = kd_pci_bus_new(m);
+	host = kd_i440fx_create(m, !m->bios, err);
+	if (!host || !kd_piix3_create(m, host, err) || !kd_piix_ide_create(m, err) ||
+	    !kd_piix4_pm_create(m, !m->bios, err))
+		goto fail;
+	rtc = kd_rtc_create(m, err);
+	if (!rtc)
+		goto fail;
+	set_cmos_memory(rtc, m->vm);
+	if (m->debugcon && !kd_debugcon_create(m, KD_DEBUGCON_PORT, m->debugcon, err))
+		goto fail;
+	if (cfg->debug_exit &&
+	    !kd_debug_exit_create(m, cfg->debug_exit_iobase, cfg->debug_exit_iosize, err))
+		goto fail;
+	if (m->kernel)
+		kd_vm_set_boot(m->vm, direct_boot, m);
+	return m;
+fail:
+	kd_pc_free(m);
+	return NULL;
+}
+
+void kd_pc_free(struct kd_machine *m)
+{
+	if (!m)
+		return;
+	if (m->vm) {
+		/* vCPUs first: no device may vanish under a running vCPU. */
+		kd_vm_pause(m->vm);
+		while (m->devices->len) {
+			struct kd_device *dev = g_ptr_array_index(m->devices, m->devices->len - 1);
+
+			kd_device_remove(dev);
+		}
+		kd_vm_free(m->vm);
+	}
+	kd_pci_bus_free(m->pci);
+	g_ptr_array_free(m->devices, TRUE);
+	for (unsigned i = 0; i < KD_MAX_SERIAL; i++)
+		kd_chardev_free(m->serial[i]);
+	kd_chardev_free(m->debugcon);
+	if (m->bios)
+		g_bytes_unref(m->bios);
+	kd_kernel_free(m->kernel);
+	if (m->e820)
+		g_array_free(m->e820, TRUE);
+	g_free(m);
+}

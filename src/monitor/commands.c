@@ -1,0 +1,239 @@
+/*
+ * Monitor commands. Names, arguments and output follow QEMU's HMP so that habits and scripts
+ * carry over.
+ */
+#include "config.h"
+
+#include "monitor/commands.h"
+
+#include <string.h>
+
+#include "hw/machine.h"
+#include "hw/pci.h"
+#include "i18n.h"
+#include "vm/vcpu.h"
+
+static bool cmd_help(struct kd_monitor_context *ctx, int argc, char **argv, GString *out);
+static bool cmd_info(struct kd_monitor_context *ctx, int argc, char **argv, GString *out);
+
+static bool no_arguments(int argc, char **argv, GString *out)
+{
+	if (argc == 1)
+		return true;
+	g_string_append_printf(out, _("%s: takes no arguments\n"), argv[0]);
+	return false;
+}
+
+static bool cmd_stop(struct kd_monitor_context *ctx, int argc, char **argv, GString *out)
+{
+	if (!no_arguments(argc, argv, out))
+		return false;
+	kd_vm_pause(ctx->machine->vm);
+	return true;
+}
+
+static bool cmd_cont(struct kd_monitor_context *ctx, int argc, char **argv, GString *out)
+{
+	enum kd_vm_state state;
+
+	if (!no_arguments(argc, argv, out))
+		return false;
+	state = kd_vm_state(ctx->machine->vm);
+	if (state == KD_VM_STATE_SHUTDOWN || state == KD_VM_STATE_INTERNAL_ERROR) {
+		g_string_append_printf(out, _("cont: the VM is in state %s; system_reset first\n"),
+				       kd_vm_state_name(state));
+		return false;
+	}
+	kd_vm_resume(ctx->machine->vm);
+	return true;
+}
+
+static bool cmd_system_reset(struct kd_monitor_context *ctx, int argc, char **argv, GString *out)
+{
+	if (!no_arguments(argc, argv, out))
+		return false;
+	kd_vm_reset(ctx->machine->vm);
+	return true;
+}
+
+static bool cmd_quit(struct kd_monitor_context *ctx, int argc, char **argv, GString *out)
+{
+	if (!no_arguments(argc, argv, out))
+		return false;
+	ctx->quit_requested = true;
+	return true;
+}
+
+static const struct kd_monitor_command commands[] = {
+	{ "help", "?", "[cmd]", N_("show the help for all commands or just for [cmd]"), cmd_help },
+	{ "info", NULL, "[subcommand]", N_("show various information about the system state"),
+	  cmd_info },
+	{ "stop", NULL, "", N_("stop emulation"), cmd_stop },
+	{ "cont", "c", "", N_("resume emulation"), cmd_cont },
+	{ "system_reset", NULL, "", N_("reset the system"), cmd_system_reset },
+	{ "quit", "q", "", N_("quit the emulator"), cmd_quit },
+	{ NULL },
+};
+
+/* ------------------------------------------------------------------ info */
+static bool info_status(struct kd_monitor_context *ctx, int argc, char **argv, GString *out)
+{
+	enum kd_vm_state state = kd_vm_state(ctx->machine->vm);
+
+	if (state == KD_VM_STATE_RUNNING)
+		g_string_append(out, "VM status: running\n");
+	else if (state == KD_VM_STATE_PAUSED)
+		g_string_append(out, "VM status: paused\n");
+	else
+		g_string_append_printf(out, "VM status: paused (%s)\n", kd_vm_state_name(state));
+	return true;
+}
+
+static bool info_version(struct kd_monitor_context *ctx, int argc, char **argv, GString *out)
+{
+	g_string_append_printf(out, "%s (%s)\n", PACKAGE_VERSION, PACKAGE_NAME);
+	return true;
+}
+
+static bool info_kvm(struct kd_monitor_context *ctx, int argc, char **argv, GString *out)
+{
+	g_string_append(out, "kvm support: enabled\n");
+	return true;
+}
+
+static bool info_cpus(struct kd_monitor_context *ctx, int argc, char **argv, GString *out)
+{
+	struct kd_vm *vm = ctx->machine->vm;
+
+	for (unsigned i = 0; i < kd_vm_ncpus(vm); i++)
+		g_string_append_printf(out, "%c CPU #%u: thread_id=%d\n", i == 0 ? '*' : ' ', i,
+				       kd_vcpu_thread_id(kd_vm_vcpu(vm, i)));
+	return true;
+}
+
+static bool info_registers(struct kd_monitor_context *ctx, int argc, char **argv, GString *out)
+{
+	struct kd_vm *vm = ctx->machine->vm;
+
+	for (unsigned i = 0; i < kd_vm_ncpus(vm); i++) {
+		g_autofree char *regs = kd_vcpu_format_registers(kd_vm_vcpu(vm, i));
+
+		g_string_append(out, regs);
+	}
+	return true;
+}
+
+static bool info_pci(struct kd_monitor_context *ctx, int argc, char **argv, GString *out)
+{
+	kd_vm_lock(ctx->machine->vm);
+	kd_pci_info(ctx->machine->pci, out);
+	kd_vm_unlock(ctx->machine->vm);
+	return true;
+}
+
+static const struct kd_monitor_command info_commands[] = {
+	{ "status", NULL, "", N_("show the current VM status (running|paused)"), info_status },
+	{ "version", NULL, "", N_("show the version of kvmdesk"), info_version },
+	{ "kvm", NULL, "", N_("show KVM information"), info_kvm },
+	{ "cpus", NULL, "", N_("show infos for each CPU"), info_cpus },
+	{ "registers", NULL, "", N_("show the cpu registers"), info_registers },
+	{ "pci", NULL, "", N_("show PCI info"), info_pci },
+	{ NULL },
+};
+
+const struct kd_monitor_command *kd_monitor_commands(void)
+{
+	return commands;
+}
+
+const struct kd_monitor_command *kd_monitor_info_commands(void)
+{
+	return info_commands;
+}
+
+static const struct kd_monitor_command *find(const struct kd_monitor_command *table,
+					     const char *name)
+{
+	for (const struct kd_monitor_command *c = table; c->name; c++)
+		if (!strcmp(c->name, name) || (c->alias && !strcmp(c->alias, name)))
+			return c;
+	return NULL;
+}
+
+static void describe(const struct kd_monitor_command *c, const char *prefix, GString *out)
+{
+	g_string_append_printf(out, "%s%s%s%s%s%s -- %s\n", prefix, c->name, c->alias ? "|" : "",
+			       c->alias ? c->alias : "", *c->args ? " " : "", c->args, _(c->help));
+}
+
+static bool cmd_info(struct kd_monitor_context *ctx, int argc, char **argv, GString *out)
+{
+	const struct kd_monitor_command *c;
+
+	if (argc < 2) {
+		for (c = info_commands; c->name; c++)
+			describe(c, "info ", out);
+		return true;
+	}
+	c = find(info_commands, argv[1]);
+	if (!c) {
+		g_string_append_printf(out, _("info: unknown subcommand '%s'; 'info' lists them\n"),
+				       argv[1]);
+		return false;
+	}
+	return c->run(ctx, argc - 1, argv + 1, out);
+}
+
+static bool cmd_help(struct kd_monitor_context *ctx, int argc, char **argv, GString *out)
+{
+	const struct kd_monitor_command *c;
+
+	if (argc < 2) {
+		for (c = commands; c->name; c++)
+			describe(c, "", out);
+		return true;
+	}
+	if (!strcmp(argv[1], "info") && argc > 2) {
+		c = find(info_commands, argv[2]);
+		if (c) {
+			describe(c, "info ", out);
+			return true;
+		}
+	}
+	c = find(commands, argv[1]);
+	if (!c) {
+		g_string_append_printf(out, _("help: unknown command '%s'\n"), argv[1]);
+		return false;
+	}
+	describe(c, "", out);
+	if (c->run == cmd_info)
+		for (c = info_commands; c->name; c++)
+			describe(c, "info ", out);
+	return true;
+}
+
+bool kd_monitor_run_line(struct kd_monitor_context *ctx, const char *line, GString *out)
+{
+	g_auto(GStrv) argv = NULL;
+	const struct kd_monitor_command *c;
+	int argc;
+
+	argv = g_strsplit_set(line, " \t\r\n", -1);
+	/* Drop the empty strings that repeated separators leave. */
+	argc = 0;
+	for (int i = 0; argv[i]; i++) {
+		if (*argv[i])
+			argv[argc++] = argv[i];
+		else
+			g_free(argv[i]);
+	}
+	argv[argc] = NULL;
+	if (argc == 0)
+		return true;
+	c = find(commands, argv[0]);
+	if (!c) {
+		g_string_append_printf(out, _("unknown command: '%s'\n"), argv[0]);
+		return false;
+	}
+	return c->run(ctx, argc, argv, out);
+}

@@ -1,0 +1,32 @@
+/*
+ * The command table, shared by every monitor transport.
+ */
+#ifndef KD_MONITOR_COMMANDS_H
+#define KD_MONITOR_COMMANDS_H
+
+#include <glib.h>
+#include <stdbool.h>
+
+struct kd_machine;
+
+struct kd_monitor_context {
+	struct kd_machine *machine;
+	bool quit_requested;
+};
+
+struct kd_monitor_command {
+	const char *name;
+	const char *alias; /* or NULL */
+	const char *args; /* syntax shown by help, "" for none */
+	const char *help;
+	/* argv[0] is the command name. Output and errors go to out; false on error. */
+	bool (*run)(struct kd_monitor_context *ctx, int argc, char **argv, GString *out);
+};
+
+const struct kd_monitor_command *kd_monitor_commands(void);
+const struct kd_monitor_command *kd_monitor_info_commands(void);
+
+/* Splits a command line and runs it. */
+bool kd_monitor_run_line(struct kd_monitor_context *ctx, const char *line, GString *out);
+
+#endif
