@@ -199,6 +199,7 @@ static bool apply_debugcon(struct kd_config *cfg, const char *value, GError **er
 static bool apply_nographic(struct kd_config *cfg, const char *value, GError **err)
 {
 	cfg->nographic = true;
+	cfg->pc.nographic = true;
 	cfg->vm_requested = true;
 	return true;
 }

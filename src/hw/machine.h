@@ -31,6 +31,7 @@ struct kd_pc_config {
 	uint16_t debug_exit_iobase;
 	uint8_t debug_exit_iosize;
 	const char *boot_order; /* fw_cfg bootorder letters, NULL = "cdn" */
+	bool nographic; /* no display: SeaBIOS's console goes to COM1 */
 };
 
 struct kd_machine {

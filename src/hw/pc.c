@@ -5,7 +5,10 @@
 
 #include <string.h>
 
+#include "hw/acpi.h"
 #include "hw/chardev.h"
+#include "hw/fw_cfg.h"
+#include "hw/i8042.h"
 #include "hw/i440fx.h"
 #include "hw/isa-debug.h"
 #include "hw/machine.h"
@@ -14,6 +17,7 @@
 #include "hw/piix3.h"
 #include "hw/piix4-pm.h"
 #include "hw/rtc.h"
+#include "hw/serial.h"
 #include "i18n.h"
 #include "vm/e820.h"
 #include "vm/loader.h"
@@ -102,6 +106,77 @@ static bool map_firmware(struct kd_machine *m, const struct kd_pc_config *cfg, G
 	return m->bios_slot >= 0;
 }
 
+/* The 32-bit PCI window runs from the end of low RAM to the IOAPIC, as on QEMU's PC. */
+#define PCI_WINDOW_END 0xFEBFFFFFu
+/* A direct boot keeps its ACPI tables where a BIOS would: in 0xE0000-0xFFFFF. */
+#define DIRECT_BOOT_ACPI_BASE 0xE0000ull
+#define DIRECT_BOOT_ACPI_LIMIT 0x100000ull
+
+static bool setup_acpi(struct kd_machine *m, GError **err)
+{
+	struct kd_acpi_params params = {
+		.ncpus = kd_vm_ncpus(m->vm),
+		.pci_window_start = (uint32_t)kd_vm_ram_below_4g(m->vm),
+		.pci_window_end = PCI_WINDOW_END,
+		.pm_base = KD_PIIX4_PM_BASE,
+		.gpe0_base = KD_PIIX4_GPE0_BASE,
+		.gpe0_len = KD_PIIX4_GPE0_LEN,
+		.sci_irq = KD_PIIX4_SCI_IRQ,
+	};
+	struct kd_acpi *acpi = kd_acpi_build(&params);
+	bool ok;
+
+	if (m->kernel)
+		ok = kd_acpi_install(acpi, m->vm, DIRECT_BOOT_ACPI_BASE, DIRECT_BOOT_ACPI_LIMIT,
+				     &m->rsdp_address, err);
+	else
+		ok = kd_acpi_add_to_fw_cfg(acpi, m->fw_cfg, err);
+	kd_acpi_free(acpi);
+	return ok;
+}
+
+/* What SeaBIOS reads from fw_cfg besides the ACPI tables. */
+static bool setup_fw_cfg(struct kd_machine *m, const struct kd_pc_config *cfg, GError **err)
+{
+	struct kd_vm *vm = m->vm;
+	g_autoptr(GByteArray) e820 = g_byte_array_new();
+	uint8_t uuid[16] = { 0 };
+
+	m->fw_cfg = kd_fw_cfg_create(m, err);
+	if (!m->fw_cfg)
+		return false;
+	kd_fw_cfg_add_bytes(m->fw_cfg, KD_FW_CFG_UUID, uuid, sizeof(uuid));
+	kd_fw_cfg_add_u64(m->fw_cfg, KD_FW_CFG_RAM_SIZE, kd_vm_ram_size(vm));
+	kd_fw_cfg_add_u16(m->fw_cfg, KD_FW_CFG_NOGRAPHIC, cfg->nographic);
+	kd_fw_cfg_add_u16(m->fw_cfg, KD_FW_CFG_NB_CPUS, (uint16_t)kd_vm_ncpus(vm));
+	kd_fw_cfg_add_u16(m->fw_cfg, KD_FW_CFG_MAX_CPUS, (uint16_t)kd_vm_ncpus(vm));
+	kd_fw_cfg_add_u16(m->fw_cfg, KD_FW_CFG_BOOT_MENU, 0);
+	kd_fw_cfg_add_u32(m->fw_cfg, KD_FW_CFG_IRQ0_OVERRIDE, 1);
+	/* etc/e820: packed little-endian {u64 address, u64 length, u32 type}. */
+	for (guint i = 0; i < m->e820->len; i++) {
+		const struct kd_e820_entry *e = &g_array_index(m->e820, struct kd_e820_entry, i);
+		uint8_t rec[20];
+
+		for (int b = 0; b < 8; b++) {
+			rec[b] = (uint8_t)(e->address >> (8 * b));
+			rec[8 + b] = (uint8_t)(e->size >> (8 * b));
+		}
+		for (int b = 0; b < 4; b++)
+			rec[16 + b] = (uint8_t)(e->type >> (8 * b));
+		g_byte_array_append(e820, rec, sizeof(rec));
+	}
+	if (!kd_fw_cfg_add_file(m->fw_cfg, "etc/e820", e820->data, e820->len, err))
+		return false;
+	/* With -nographic SeaBIOS mirrors its console to the first serial port, as QEMU has it. */
+	if (cfg->nographic) {
+		uint8_t port[2] = { 0xF8, 0x03 };
+
+		if (!kd_fw_cfg_add_file(m->fw_cfg, "etc/sercon-port", port, sizeof(port), err))
+			return false;
+	}
+	return true;
+}
+
 static bool direct_boot(struct kd_vm *vm, struct kd_vcpu *bsp, void *opaque, GError **err)
 {
 	struct kd_machine *m = opaque;
@@ -145,6 +220,14 @@ struct kd_machine *kd_pc_new(struct kd_kvm *kvm, const struct kd_pc_config *cfg,
 	if (!rtc)
 		goto fail;
 	set_cmos_memory(rtc, m->vm);
+	/* COM1 is always there (a PC has it, and the DSDT says so); COM2-4 when asked for. */
+	for (unsigned i = 0; i < KD_MAX_SERIAL; i++)
+		if ((i == 0 || m->serial[i]) && !kd_serial_create(m, i, m->serial[i], err))
+			goto fail;
+	if (!kd_i8042_create(m, err))
+		goto fail;
+	if (!setup_fw_cfg(m, cfg, err) || !setup_acpi(m, err))
+		goto fail;
 	if (m->debugcon && !kd_debugcon_create(m, KD_DEBUGCON_PORT, m->debugcon, err))
 		goto fail;
 	if (cfg->debug_exit &&

@@ -53,8 +53,9 @@ static unsigned device_pirq(const struct kd_pci_device *dev)
 {
 	unsigned pin = dev->config[PCI_INTERRUPT_PIN];
 
-	/* The i440FX board's swizzle: INTA of slot S is PIRQ (S mod 4), and so on. */
-	return (pin - 1 + PCI_SLOT(dev->devfn)) & 3;
+	/* The i440FX board's swizzle, which SeaBIOS and our DSDT's _PRT assume as well:
+	 * INTA of slot 1 is PIRQA, INTB of slot 1 and INTA of slot 2 are PIRQB, and so on. */
+	return (pin - 1 + PCI_SLOT(dev->devfn) - 1) & 3;
 }
 
 static void drive_pirq(struct kd_pci_bus *bus, unsigned pirq)

@@ -18,6 +18,8 @@
 #include "i18n.h"
 
 #define PIIX4_PMBA 0x40
+#define PIIX4_DEVACTB 0x58
+#define DEVACTB_APMC_EN_BYTE3 0x02 /* bit 25: SMI on APM control writes */
 #define PIIX4_PMREGMISC 0x80
 #define PMREGMISC_PMIOSE 0x01
 #define PIIX4_SMBBA 0x90
@@ -242,12 +244,15 @@ static void pm_reset(struct kd_device *dev)
 	kd_pci_set_long(pm->pci.config + PIIX4_SMBBA, 1);
 	pm->pci.config[PIIX4_PMREGMISC] = 0;
 	pm->pci.config[PIIX4_SMBHSTCFG] = 0;
+	/* There is no SMM: APMC_EN reads as set, which tells firmware SMM is set up already
+	 * (SeaBIOS would otherwise raise an SMI and wait for it forever). */
+	pm->pci.config[PIIX4_DEVACTB + 3] = DEVACTB_APMC_EN_BYTE3;
 	pm->pm1_sts = pm->pm1_en = pm->gpe_sts = pm->gpe_en = 0;
 	pm->pm1_cnt = CNT_SCI_EN;
 	pm->timer_base_ns = monotonic_ns();
 	pm->timer_overflows_seen = 0;
 	if (pm->no_firmware) {
-		/* What SeaBIOS would have programmed: the PM block at 0xB000, SCI on 9. */
+		/* What SeaBIOS would have programmed: the PM block at 0x600, SCI on 9. */
 		kd_pci_set_long(pm->pci.config + PIIX4_PMBA, KD_PIIX4_PM_BASE | 1);
 		pm->pci.config[PIIX4_PMREGMISC] = PMREGMISC_PMIOSE;
 		pm->pci.config[PCI_INTERRUPT_LINE] = KD_PIIX4_SCI_IRQ;

@@ -10,9 +10,10 @@
 struct kd_machine;
 struct kd_piix4_pm;
 
-/* Where firmware (SeaBIOS) and our own direct boot put the PM block, and QEMU's GPE0 block,
+/* Where firmware (SeaBIOS moves it to 0x600 on this board) and our direct boot put the PM
+ * block, and QEMU's GPE0 block,
  * which the FADT and DSDT describe. */
-#define KD_PIIX4_PM_BASE 0xB000
+#define KD_PIIX4_PM_BASE 0x600
 #define KD_PIIX4_GPE0_BASE 0xAFE0
 #define KD_PIIX4_GPE0_LEN 4
 #define KD_PIIX4_SCI_IRQ 9
