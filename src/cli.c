@@ -286,6 +286,42 @@ static bool apply_device(struct kd_config *cfg, const char *value, GError **err)
 	return true;
 }
 
+/* -boot: what kvmdesk can honour so far. The boot order arrives with the disks. */
+static bool apply_boot(struct kd_config *cfg, const char *value, GError **err)
+{
+	g_auto(GStrv) parts = g_strsplit(value, ",", -1);
+
+	for (char **p = parts; *p; p++) {
+		const char *v = *p;
+		char *end = NULL;
+		gint64 ms;
+
+		if (g_str_has_prefix(v, "reboot-timeout=")) {
+			ms = g_ascii_strtoll(v + 15, &end, 10);
+			if (!*(v + 15) || *end || ms < -1 || ms > 0xFFFF) {
+				g_set_error(
+					err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+					_("-boot: reboot-timeout is milliseconds from 0 to 65535, "
+					  "or -1 to wait forever, not '%s'"),
+					v + 15);
+				return false;
+			}
+			cfg->pc.boot_reboot_timeout = (int)ms;
+			cfg->pc.boot_reboot_timeout_set = true;
+		} else if (!strcmp(v, "menu=on") || !strcmp(v, "menu=off")) {
+			cfg->pc.boot_menu = !strcmp(v, "menu=on");
+		} else {
+			g_set_error(
+				err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+				_("-boot: '%s' is not supported (reboot-timeout=MS, menu=on|off)"),
+				v);
+			return false;
+		}
+	}
+	cfg->vm_requested = true;
+	return true;
+}
+
 static bool apply_accel(struct kd_config *cfg, const char *value, GError **err)
 {
 	/* KVM is the only accelerator; accept the spellings scripts for qemu-kvm use. */
@@ -320,6 +356,9 @@ static const struct kd_cli_option program_options[] = {
 	  N_("monitor on stdio, unix:PATH,server,nowait or none (default none)"), apply_monitor },
 	{ "device", NULL, "SPEC", N_("add a device: isa-debug-exit[,iobase=PORT][,iosize=N]"),
 	  apply_device },
+	{ "boot", NULL, "OPTIONS",
+	  N_("firmware boot options: reboot-timeout=MS (after a failed boot), menu=on|off"),
+	  apply_boot },
 	{ "S", NULL, NULL, N_("start with the CPUs stopped (monitor `cont` starts them)"),
 	  apply_start_paused },
 	{ "no-reboot", NULL, NULL, N_("exit instead of rebooting when the guest resets"),

@@ -103,3 +103,54 @@ bool kd_debug_exit_create(struct kd_machine *m, uint16_t iobase, uint8_t iosize,
 	kd_device_add(m, &d->dev, "isa-debug-exit", NULL);
 	return true;
 }
+
+struct post_port {
+	struct kd_device dev;
+	struct kd_io_region *region;
+	uint8_t last;
+	uint64_t writes;
+};
+
+static void post_write(void *opaque, uint64_t offset, uint64_t value, unsigned size)
+{
+	struct post_port *p = opaque;
+
+	p->last = (uint8_t)value;
+	p->writes++;
+}
+
+static const struct kd_io_ops post_ops = {
+	.write = post_write,
+};
+
+static void post_info(struct kd_device *dev, GString *out)
+{
+	struct post_port *p = (struct post_port *)dev;
+
+	g_string_append_printf(out, "post: last code %#04x, %" G_GUINT64_FORMAT " writes\n",
+			       p->last, p->writes);
+}
+
+static void post_destroy(struct kd_device *dev)
+{
+	struct post_port *p = (struct post_port *)dev;
+
+	kd_io_region_free(p->region);
+	g_free(p);
+}
+
+bool kd_post_port_create(struct kd_machine *m, GError **err)
+{
+	struct post_port *p = g_new0(struct post_port, 1);
+
+	p->region = kd_io_region_new("post", 1, &post_ops, p);
+	if (!kd_bus_map(kd_vm_pio(m->vm), p->region, KD_POST_PORT, err)) {
+		kd_io_region_free(p->region);
+		g_free(p);
+		return false;
+	}
+	p->dev.info = post_info;
+	p->dev.destroy = post_destroy;
+	kd_device_add(m, &p->dev, "post", "post");
+	return true;
+}

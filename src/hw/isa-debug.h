@@ -15,9 +15,13 @@ struct kd_chardev;
 
 #define KD_DEBUGCON_PORT 0x402
 #define KD_DEBUG_EXIT_PORT 0xf4
+#define KD_POST_PORT 0x80
 
 /* The chardev stays the caller's. */
 bool kd_debugcon_create(struct kd_machine *m, uint16_t port, struct kd_chardev *out, GError **err);
+/* Port 0x80, where firmware writes its POST codes (and old code writes for a short delay):
+ * kept for `info`, reads as 0xFF. */
+bool kd_post_port_create(struct kd_machine *m, GError **err);
 /* iosize is 1, 2 or 4. */
 bool kd_debug_exit_create(struct kd_machine *m, uint16_t iobase, uint8_t iosize, GError **err);
 

@@ -32,6 +32,9 @@ struct kd_pc_config {
 	uint8_t debug_exit_iosize;
 	const char *boot_order; /* fw_cfg bootorder letters, NULL = "cdn" */
 	bool nographic; /* no display: SeaBIOS's console goes to COM1 */
+	bool boot_menu;
+	bool boot_reboot_timeout_set;
+	int boot_reboot_timeout; /* ms SeaBIOS waits after a failed boot; -1 forever */
 };
 
 struct kd_machine {

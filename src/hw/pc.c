@@ -150,7 +150,15 @@ static bool setup_fw_cfg(struct kd_machine *m, const struct kd_pc_config *cfg, G
 	kd_fw_cfg_add_u16(m->fw_cfg, KD_FW_CFG_NOGRAPHIC, cfg->nographic);
 	kd_fw_cfg_add_u16(m->fw_cfg, KD_FW_CFG_NB_CPUS, (uint16_t)kd_vm_ncpus(vm));
 	kd_fw_cfg_add_u16(m->fw_cfg, KD_FW_CFG_MAX_CPUS, (uint16_t)kd_vm_ncpus(vm));
-	kd_fw_cfg_add_u16(m->fw_cfg, KD_FW_CFG_BOOT_MENU, 0);
+	kd_fw_cfg_add_u16(m->fw_cfg, KD_FW_CFG_BOOT_MENU, cfg->boot_menu);
+	if (cfg->boot_reboot_timeout_set) {
+		uint32_t ms = (uint32_t)cfg->boot_reboot_timeout;
+		uint8_t le[4] = { (uint8_t)ms, (uint8_t)(ms >> 8), (uint8_t)(ms >> 16),
+				  (uint8_t)(ms >> 24) };
+
+		if (!kd_fw_cfg_add_file(m->fw_cfg, "etc/boot-fail-wait", le, sizeof(le), err))
+			return false;
+	}
 	kd_fw_cfg_add_u32(m->fw_cfg, KD_FW_CFG_IRQ0_OVERRIDE, 1);
 	/* etc/e820: packed little-endian {u64 address, u64 length, u32 type}. */
 	for (guint i = 0; i < m->e820->len; i++) {
@@ -227,6 +235,8 @@ struct kd_machine *kd_pc_new(struct kd_kvm *kvm, const struct kd_pc_config *cfg,
 	if (!kd_i8042_create(m, err))
 		goto fail;
 	if (!setup_fw_cfg(m, cfg, err) || !setup_acpi(m, err))
+		goto fail;
+	if (!kd_post_port_create(m, err))
 		goto fail;
 	if (m->debugcon && !kd_debugcon_create(m, KD_DEBUGCON_PORT, m->debugcon, err))
 		goto fail;

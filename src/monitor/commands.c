@@ -131,6 +131,55 @@ static bool info_pci(struct kd_monitor_context *ctx, int argc, char **argv, GStr
 	return true;
 }
 
+static bool info_exits(struct kd_monitor_context *ctx, int argc, char **argv, GString *out)
+{
+	struct kd_vm_stats st;
+	struct kd_bus_stats io, mmio;
+	struct kd_vm *vm = ctx->machine->vm;
+
+	kd_vm_get_stats(vm, &st);
+	kd_vm_lock(vm);
+	kd_bus_get_stats(kd_vm_pio(vm), &io);
+	kd_bus_get_stats(kd_vm_mmio(vm), &mmio);
+	kd_vm_unlock(vm);
+	g_string_append_printf(out,
+			       "exits to userspace: %" G_GUINT64_FORMAT
+			       " (port I/O %" G_GUINT64_FORMAT ", MMIO %" G_GUINT64_FORMAT
+			       ", other %" G_GUINT64_FORMAT ")\n",
+			       st.exits, st.exits_io, st.exits_mmio, st.exits_other);
+	g_string_append_printf(out,
+			       "unclaimed port I/O: %" G_GUINT64_FORMAT " reads, %" G_GUINT64_FORMAT
+			       " writes (last at %#" G_GINT64_MODIFIER "x)\n",
+			       io.unclaimed_reads, io.unclaimed_writes, io.last_unclaimed_address);
+	g_string_append_printf(out,
+			       "unclaimed MMIO: %" G_GUINT64_FORMAT " reads, %" G_GUINT64_FORMAT
+			       " writes (last at %#" G_GINT64_MODIFIER "x)\n",
+			       mmio.unclaimed_reads, mmio.unclaimed_writes,
+			       mmio.last_unclaimed_address);
+	g_string_append_printf(out, "resets: %" G_GUINT64_FORMAT "\n", st.resets);
+	return true;
+}
+
+static bool info_qtree(struct kd_monitor_context *ctx, int argc, char **argv, GString *out)
+{
+	GPtrArray *devices = ctx->machine->devices;
+
+	kd_vm_lock(ctx->machine->vm);
+	for (guint i = 0; i < devices->len; i++) {
+		struct kd_device *d = g_ptr_array_index(devices, i);
+
+		g_string_append_printf(out, "dev: %s, id \"%s\"\n", d->type, d->id);
+		if (d->info) {
+			g_autoptr(GString) detail = g_string_new(NULL);
+
+			d->info(d, detail);
+			g_string_append_printf(out, "  %s", detail->str);
+		}
+	}
+	kd_vm_unlock(ctx->machine->vm);
+	return true;
+}
+
 static const struct kd_monitor_command info_commands[] = {
 	{ "status", NULL, "", N_("show the current VM status (running|paused)"), info_status },
 	{ "version", NULL, "", N_("show the version of kvmdesk"), info_version },
@@ -138,6 +187,9 @@ static const struct kd_monitor_command info_commands[] = {
 	{ "cpus", NULL, "", N_("show infos for each CPU"), info_cpus },
 	{ "registers", NULL, "", N_("show the cpu registers"), info_registers },
 	{ "pci", NULL, "", N_("show PCI info"), info_pci },
+	{ "qtree", NULL, "", N_("show the device tree"), info_qtree },
+	{ "exits", NULL, "", N_("show exits to userspace and unclaimed I/O (kvmdesk)"),
+	  info_exits },
 	{ NULL },
 };
 

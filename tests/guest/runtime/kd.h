@@ -143,6 +143,7 @@ enum kd_syscall {
 	KD_SYS_RDMSR = 3, /* arg0 = MSR index; returns its value */
 	KD_SYS_WRMSR = 4, /* arg0 = MSR index, arg1 = value */
 	KD_SYS_READ_CR = 5, /* arg0 = 0, 2, 3 or 4; returns that control register */
+	KD_SYS_TRIPLE_FAULT = 6, /* loads an empty IDT and faults: the machine must reset */
 };
 /* Enters ring 0 with `int $0x80`; works where `int n` from ring 3 raises #UD instead (see
  * shared/HOST-KVM.md): the #UD handler recognises the instruction and serves the call. */
