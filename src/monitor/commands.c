@@ -214,8 +214,9 @@ static const struct kd_monitor_command *find(const struct kd_monitor_command *ta
 
 static void describe(const struct kd_monitor_command *c, const char *prefix, GString *out)
 {
-	g_string_append_printf(out, "%s%s%s%s%s%s -- %s\n", prefix, c->name, c->alias ? "|" : "",
-			       c->alias ? c->alias : "", *c->args ? " " : "", c->args, _(c->help));
+	/* QEMU's layout, "name|alias params -- help", kept for scripts that parse it. */
+	g_string_append_printf(out, "%s%s%s%s %s -- %s\n", prefix, c->name, c->alias ? "|" : "",
+			       c->alias ? c->alias : "", c->args, _(c->help));
 }
 
 static bool cmd_info(struct kd_monitor_context *ctx, int argc, char **argv, GString *out)

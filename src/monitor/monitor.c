@@ -194,8 +194,8 @@ static bool listen_unix(struct kd_monitor *mon, const char *spec, GError **err)
 	struct stat st;
 	if (lstat(parts[0], &st) == 0 && S_ISSOCK(st.st_mode))
 		unlink(parts[0]);
-	/* The socket controls the VM: only its owner may connect (0600). */
-	old_mask = umask(0077);
+	/* The socket controls the VM: only its owner may use it (0600). */
+	old_mask = umask(0177);
 	r = bind(mon->listen_fd, (struct sockaddr *)&addr, sizeof(addr));
 	umask(old_mask);
 	if (r < 0 || listen(mon->listen_fd, 8) < 0) {

@@ -2,7 +2,7 @@
 # The kvmdesk binary's command line: --help, --version, and one-line errors with exit status 2.
 . "$(dirname "$0")/lib.sh"
 
-tap_plan 7
+tap_plan 23
 
 out=$("$KVMDESK" --help 2>&1); status=$?
 if [ $status = 0 ] && echo "$out" | grep -q '^Usage: kvmdesk \[options\]' &&
@@ -40,5 +40,28 @@ check_usage_error() {
 check_usage_error "unknown option '-no-such-option'" -no-such-option
 check_usage_error "unexpected argument 'stray'" stray
 check_usage_error "'-help' takes no argument" --help=yes
+check_usage_error "-m: the guest needs some memory" -m 0
+check_usage_error "-m: 'abc' is not a size" -m abc
+check_usage_error "-smp: '0' is not a CPU count" -smp 0
+check_usage_error "-device: unknown device 'foo'" -device foo
+check_usage_error "-serial: 'bogus' is not a character device" -serial bogus
+check_usage_error "-initrd needs -kernel" -initrd /etc/hostname
+check_usage_error "-boot: 'order=x' is not supported" -boot order=x
+check_usage_error "kvmdesk's monitor socket is a server" -monitor unix:$TEST_TMP/m.sock
 
+# These need the VM to be built, so KVM.
+kvm_reason=$(missing_kvm)
+if [ -n "$kvm_reason" ]; then
+	for i in $(seq 8); do tap_skip "bad VM configuration $i" "$kvm_reason"; done
+	exit 0
+fi
+check_usage_error "more than this host can back" -m 100T -display none
+check_usage_error "vCPUs requested; this KVM allows 1 to" -smp 300 -display none
+check_usage_error "cannot read firmware" -bios /nonexistent -display none
+check_usage_error "a BIOS image is a multiple of 64 KiB" -bios /etc/hostname -display none
+check_usage_error "cannot read kernel" -kernel /nonexistent -display none
+check_usage_error "kernel /etc is a directory" -kernel /etc -display none
+check_usage_error "not a kernel kvmdesk can boot" -kernel /etc/hostname -display none
+check_usage_error "-initrd is for Linux kernels" -kernel "$KVMDESK_GUEST_DIR/selftest.elf" \
+	-initrd /etc/hostname -display none
 exit 0
