@@ -313,6 +313,28 @@ static void apply_checksum(uint8_t *blob, const struct checksum *c)
 	blob[c->offset] = (uint8_t)-sum;
 }
 
+void kd_acpi_relocate(struct kd_acpi *a, uint32_t tables_address, uint8_t *rsdp, uint8_t *tables)
+{
+	memcpy(rsdp, a->rsdp->data, a->rsdp->len);
+	memcpy(tables, a->tables->data, a->tables->len);
+	for (guint i = 0; i < a->fixups->len; i++) {
+		const struct fixup *f = &g_array_index(a->fixups, struct fixup, i);
+		uint8_t *p = (f->in_rsdp ? rsdp : tables) + f->offset;
+
+		put32(p, get32(p) + tables_address);
+	}
+	for (guint i = 0; i < a->checksums->len; i++) {
+		const struct checksum *c = &g_array_index(a->checksums, struct checksum, i);
+
+		apply_checksum(c->in_rsdp ? rsdp : tables, c);
+	}
+}
+
+size_t kd_acpi_rsdp_size(struct kd_acpi *a)
+{
+	return a->rsdp->len;
+}
+
 bool kd_acpi_install(struct kd_acpi *a, struct kd_vm *vm, uint64_t base, uint64_t limit,
 		     uint64_t *rsdp_address, GError **err)
 {
@@ -320,8 +342,6 @@ bool kd_acpi_install(struct kd_acpi *a, struct kd_vm *vm, uint64_t base, uint64_
 	g_autofree uint8_t *tables = g_malloc(a->tables->len);
 	uint64_t tables_at = (base + a->rsdp->len + 63) & ~63ull;
 
-	memcpy(rsdp, a->rsdp->data, a->rsdp->len);
-	memcpy(tables, a->tables->data, a->tables->len);
 	if (tables_at + a->tables->len > limit || tables_at + a->tables->len > UINT32_MAX) {
 		g_set_error(
 			err, KD_VM_ERROR, KD_VM_ERROR_CONFIG,
@@ -329,17 +349,7 @@ bool kd_acpi_install(struct kd_acpi *a, struct kd_vm *vm, uint64_t base, uint64_
 			a->tables->len, limit);
 		return false;
 	}
-	for (guint i = 0; i < a->fixups->len; i++) {
-		const struct fixup *f = &g_array_index(a->fixups, struct fixup, i);
-		uint8_t *p = (f->in_rsdp ? rsdp : tables) + f->offset;
-
-		put32(p, get32(p) + (uint32_t)tables_at);
-	}
-	for (guint i = 0; i < a->checksums->len; i++) {
-		const struct checksum *c = &g_array_index(a->checksums, struct checksum, i);
-
-		apply_checksum(c->in_rsdp ? rsdp : tables, c);
-	}
+	kd_acpi_relocate(a, (uint32_t)tables_at, rsdp, tables);
 	if (!kd_vm_write(vm, base, rsdp, a->rsdp->len) ||
 	    !kd_vm_write(vm, tables_at, tables, a->tables->len)) {
 		g_set_error(

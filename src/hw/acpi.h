@@ -31,6 +31,10 @@ bool kd_acpi_add_to_fw_cfg(struct kd_acpi *a, struct kd_fw_cfg *fw, GError **err
  * resolved, as firmware would; returns the RSDP's address. */
 bool kd_acpi_install(struct kd_acpi *a, struct kd_vm *vm, uint64_t base, uint64_t limit,
 		     uint64_t *rsdp_address, GError **err);
+/* Resolves pointers and checksums for tables at tables_address into caller buffers of
+ * kd_acpi_rsdp_size() and kd_acpi_tables_blob()'s size (what kd_acpi_install does). */
+void kd_acpi_relocate(struct kd_acpi *a, uint32_t tables_address, uint8_t *rsdp, uint8_t *tables);
+size_t kd_acpi_rsdp_size(struct kd_acpi *a);
 /* The unrelocated tables (for tests). */
 const uint8_t *kd_acpi_tables_blob(struct kd_acpi *a, size_t *len);
 

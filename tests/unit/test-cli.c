@@ -135,6 +135,68 @@ static void test_program_table(void)
 	g_assert_cmpstr(version, ==, PACKAGE_NAME " " PACKAGE_VERSION "\n");
 }
 
+static void test_sizes(void)
+{
+	static const struct {
+		const char *text;
+		uint64_t bytes; /* 0: must be refused */
+	} cases[] = {
+		{ "128", 128ull << 20 },
+		{ "128M", 128ull << 20 },
+		{ "128m", 128ull << 20 },
+		{ "3G", 3ull << 30 },
+		{ "3GB", 3ull << 30 },
+		{ "512K", 512ull << 10 },
+		{ "1T", 1ull << 40 },
+		{ "size=256M", 256ull << 20 },
+		{ "0", 0 + 1 },
+		{ "", 0 },
+		{ "M", 0 },
+		{ "12X", 0 },
+		{ "-1", 0 },
+		{ "1.5G", 0 },
+		{ "99999999999999999999", 0 },
+		{ "20000000T", 0 },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GError) err = NULL;
+		uint64_t bytes = 42;
+		bool ok = kd_parse_size(cases[i].text, &bytes, &err);
+
+		if (!strcmp(cases[i].text, "0")) {
+			g_assert_true(ok); /* "0" parses; -m refuses it as too small */
+			g_assert_cmpuint(bytes, ==, 0);
+		} else if (cases[i].bytes) {
+			g_assert_true(ok);
+			g_assert_cmpuint(bytes, ==, cases[i].bytes);
+		} else {
+			g_assert_false(ok);
+			g_assert_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE);
+		}
+	}
+}
+
+static void test_vm_options(void)
+{
+	struct kd_config cfg;
+	char *argv[] = { (char *)"kvmdesk", (char *)"-m",	  (char *)"3G",
+			 (char *)"-smp",    (char *)"cpus=2",	  (char *)"-serial",
+			 (char *)"stdio",   (char *)"-serial",	  (char *)"file:/tmp/x",
+			 (char *)"-S",	    (char *)"-no-reboot", NULL };
+
+	kd_config_init(&cfg);
+	g_assert_false(cfg.vm_requested);
+	g_assert_cmpuint(cfg.pc.vm.ram_size, ==, 128ull << 20);
+	g_assert_true(kd_cli_parse(G_N_ELEMENTS(argv) - 1, argv, &cfg, NULL));
+	g_assert_true(cfg.vm_requested);
+	g_assert_cmpuint(cfg.pc.vm.ram_size, ==, 3ull << 30);
+	g_assert_cmpuint(cfg.pc.vm.ncpus, ==, 2);
+	g_assert_cmpstr(cfg.pc.serial[0], ==, "stdio");
+	g_assert_cmpstr(cfg.pc.serial[1], ==, "file:/tmp/x");
+	g_assert_true(cfg.start_paused && cfg.no_reboot);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -143,5 +205,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/cli/errors", test_errors);
 	g_test_add_func("/cli/help", test_help_lists_every_option);
 	g_test_add_func("/cli/program-table", test_program_table);
+	g_test_add_func("/cli/sizes", test_sizes);
+	g_test_add_func("/cli/vm-options", test_vm_options);
 	return g_test_run();
 }
