@@ -12,6 +12,7 @@
 #include "vm/vm.h"
 
 #define KD_MAX_GSI 24 /* pins of KVM's in-kernel IOAPIC */
+#define KD_MAX_MSI_ROUTES 1024
 #define KD_MAX_MSR_SNAPSHOT 64
 
 struct kd_memslot {
@@ -71,6 +72,12 @@ struct kd_vm {
 	pthread_mutex_t lock; /* the machine lock */
 
 	uint32_t gsi_inputs[KD_MAX_GSI];
+	/* MSI routes, by GSI - KD_MAX_GSI; address 0 = unused. Under the machine lock. */
+	struct kd_msi_route {
+		bool used;
+		uint64_t address;
+		uint32_t data;
+	} msi_routes[KD_MAX_MSI_ROUTES];
 
 	struct kd_vcpu **vcpus;
 	unsigned ncpus;

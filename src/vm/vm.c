@@ -203,13 +203,14 @@ static bool setup_ram(struct kd_vm *vm, const struct kd_vm_config *cfg, GError *
 
 /* ------------------------------------------------------------------ interrupts */
 /* The PC's GSI routing (QEMU's, which its ACPI MADT describes): ISA IRQ 0 arrives at IOAPIC
- * pin 2, IRQ n at pin n; ISA IRQs also reach the PICs (IRQ 2 is the cascade). */
-static bool setup_gsi_routing(struct kd_vm *vm, GError **err)
+ * pin 2, IRQ n at pin n; ISA IRQs also reach the PICs (IRQ 2 is the cascade). MSI routes
+ * follow from GSI 24 up. KVM takes the whole table at every change. */
+static bool set_gsi_routing(struct kd_vm *vm, GError **err)
 {
 	g_autofree struct kvm_irq_routing *table = NULL;
 	unsigned n = 0;
 
-	table = g_malloc0(sizeof(*table) + 48 * sizeof(table->entries[0]));
+	table = g_malloc0(sizeof(*table) + (48 + KD_MAX_MSI_ROUTES) * sizeof(table->entries[0]));
 	for (unsigned gsi = 0; gsi < 16; gsi++) {
 		if (gsi == 2)
 			continue;
@@ -229,8 +230,140 @@ static bool setup_gsi_routing(struct kd_vm *vm, GError **err)
 		table->entries[n].u.irqchip.pin = gsi == 0 ? 2 : gsi;
 		n++;
 	}
+	for (unsigned i = 0; i < KD_MAX_MSI_ROUTES; i++) {
+		if (!vm->msi_routes[i].used)
+			continue;
+		table->entries[n].gsi = KD_MAX_GSI + i;
+		table->entries[n].type = KVM_IRQ_ROUTING_MSI;
+		table->entries[n].u.msi.address_lo = (uint32_t)vm->msi_routes[i].address;
+		table->entries[n].u.msi.address_hi = (uint32_t)(vm->msi_routes[i].address >> 32);
+		table->entries[n].u.msi.data = vm->msi_routes[i].data;
+		n++;
+	}
 	table->nr = n;
 	return vm_ioctl(vm, KVM_SET_GSI_ROUTING, table, "KVM_SET_GSI_ROUTING", err);
+}
+
+int kd_vm_add_msi_route(struct kd_vm *vm, uint64_t address, uint32_t data, GError **err)
+{
+	for (unsigned i = 0; i < KD_MAX_MSI_ROUTES; i++) {
+		if (vm->msi_routes[i].used)
+			continue;
+		vm->msi_routes[i] = (struct kd_msi_route){ true, address, data };
+		if (!set_gsi_routing(vm, err)) {
+			vm->msi_routes[i].used = false;
+			return -1;
+		}
+		return (int)(KD_MAX_GSI + i);
+	}
+	g_set_error(err, KD_VM_ERROR, KD_VM_ERROR_KVM, _("all %d MSI routes are in use"),
+		    KD_MAX_MSI_ROUTES);
+	return -1;
+}
+
+static struct kd_msi_route *msi_route(struct kd_vm *vm, unsigned gsi)
+{
+	if (gsi < KD_MAX_GSI || gsi >= KD_MAX_GSI + KD_MAX_MSI_ROUTES ||
+	    !vm->msi_routes[gsi - KD_MAX_GSI].used)
+		return NULL;
+	return &vm->msi_routes[gsi - KD_MAX_GSI];
+}
+
+bool kd_vm_update_msi_route(struct kd_vm *vm, unsigned gsi, uint64_t address, uint32_t data,
+			    GError **err)
+{
+	struct kd_msi_route *r = msi_route(vm, gsi);
+
+	if (!r) {
+		g_set_error(err, KD_VM_ERROR, KD_VM_ERROR_KVM, _("GSI %u is not an MSI route"),
+			    gsi);
+		return false;
+	}
+	if (r->address == address && r->data == data)
+		return true;
+	r->address = address;
+	r->data = data;
+	return set_gsi_routing(vm, err);
+}
+
+void kd_vm_remove_msi_route(struct kd_vm *vm, unsigned gsi)
+{
+	struct kd_msi_route *r = msi_route(vm, gsi);
+
+	if (!r)
+		return;
+	r->used = false;
+	set_gsi_routing(vm, NULL);
+}
+
+bool kd_vm_signal_msi(struct kd_vm *vm, uint64_t address, uint32_t data)
+{
+	struct kvm_msi msi = { 0 };
+
+	msi.address_lo = (uint32_t)address;
+	msi.address_hi = (uint32_t)(address >> 32);
+	msi.data = data;
+	return ioctl(vm->fd, KVM_SIGNAL_MSI, &msi) >= 0;
+}
+
+bool kd_vm_add_irqfd(struct kd_vm *vm, unsigned gsi, int fd, int resample_fd, GError **err)
+{
+	struct kvm_irqfd irqfd = { 0 };
+
+	irqfd.fd = (uint32_t)fd;
+	irqfd.gsi = gsi;
+	if (resample_fd >= 0) {
+		if (!vm->kvm->has_irqfd_resample) {
+			g_set_error(err, KD_VM_ERROR, KD_VM_ERROR_KVM,
+				    _("this KVM cannot resample irqfds (KVM_CAP_IRQFD_RESAMPLE)"));
+			return false;
+		}
+		irqfd.flags = KVM_IRQFD_FLAG_RESAMPLE;
+		irqfd.resamplefd = (uint32_t)resample_fd;
+	}
+	return vm_ioctl(vm, KVM_IRQFD, &irqfd, "KVM_IRQFD", err);
+}
+
+void kd_vm_remove_irqfd(struct kd_vm *vm, unsigned gsi, int fd)
+{
+	struct kvm_irqfd irqfd = { 0 };
+
+	irqfd.fd = (uint32_t)fd;
+	irqfd.gsi = gsi;
+	irqfd.flags = KVM_IRQFD_FLAG_DEASSIGN;
+	ioctl(vm->fd, KVM_IRQFD, &irqfd);
+}
+
+static void fill_ioeventfd(struct kvm_ioeventfd *k, const struct kd_ioeventfd *io, bool deassign)
+{
+	memset(k, 0, sizeof(*k));
+	k->addr = io->addr;
+	k->len = io->len;
+	k->fd = io->fd;
+	k->datamatch = io->value;
+	k->flags = (io->pio ? KVM_IOEVENTFD_FLAG_PIO : 0) |
+		   (io->match ? KVM_IOEVENTFD_FLAG_DATAMATCH : 0) |
+		   (deassign ? KVM_IOEVENTFD_FLAG_DEASSIGN : 0);
+}
+
+bool kd_vm_add_ioeventfd(struct kd_vm *vm, const struct kd_ioeventfd *io, GError **err)
+{
+	struct kvm_ioeventfd k;
+
+	if (!vm->kvm->has_ioeventfd) {
+		g_set_error(err, KD_VM_ERROR, KD_VM_ERROR_KVM, _("this KVM has no ioeventfd"));
+		return false;
+	}
+	fill_ioeventfd(&k, io, false);
+	return vm_ioctl(vm, KVM_IOEVENTFD, &k, "KVM_IOEVENTFD", err);
+}
+
+void kd_vm_remove_ioeventfd(struct kd_vm *vm, const struct kd_ioeventfd *io)
+{
+	struct kvm_ioeventfd k;
+
+	fill_ioeventfd(&k, io, true);
+	ioctl(vm->fd, KVM_IOEVENTFD, &k);
 }
 
 void kd_vm_set_irq(struct kd_vm *vm, unsigned gsi, unsigned input, bool level)
@@ -271,7 +404,7 @@ static bool create_irqchip_and_pit(struct kd_vm *vm, GError **err)
 	}
 	return vm_ioctl(vm, KVM_CREATE_IRQCHIP, NULL, "KVM_CREATE_IRQCHIP", err) &&
 	       vm_ioctl(vm, KVM_CREATE_PIT2, &pit, "KVM_CREATE_PIT2", err) &&
-	       setup_gsi_routing(vm, err);
+	       set_gsi_routing(vm, err);
 }
 
 static bool snapshot_irqchip(struct kd_vm *vm, GError **err)

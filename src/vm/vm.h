@@ -106,6 +106,34 @@ void kd_vm_set_irq(struct kd_vm *vm, unsigned gsi, unsigned input, bool level);
 /* Edge: raise and lower at once (ISA devices in edge mode). locked. */
 void kd_vm_pulse_irq(struct kd_vm *vm, unsigned gsi, unsigned input);
 
+/* irqfd: a write to fd raises gsi inside KVM, with no trip through userspace. For level
+ * sources (VFIO INTx) pass resample_fd: KVM lowers the line and signals it at the guest's EOI.
+ * GSIs below 24 are the IOAPIC pins; MSI routes (below) add more. */
+bool kd_vm_add_irqfd(struct kd_vm *vm, unsigned gsi, int fd, int resample_fd, GError **err);
+void kd_vm_remove_irqfd(struct kd_vm *vm, unsigned gsi, int fd);
+
+/* ioeventfd: guest writes of len bytes (1, 2, 4 or 8) at addr, in port space if pio, signal
+ * fd instead of exiting to userspace; with match, only writes of value do. */
+struct kd_ioeventfd {
+	bool pio;
+	uint64_t addr;
+	unsigned len;
+	bool match;
+	uint64_t value;
+	int fd;
+};
+bool kd_vm_add_ioeventfd(struct kd_vm *vm, const struct kd_ioeventfd *io, GError **err);
+void kd_vm_remove_ioeventfd(struct kd_vm *vm, const struct kd_ioeventfd *io);
+
+/* MSI routes: a GSI whose injection delivers the message (address, data). Returns the GSI
+ * (>= 24), or -1 with err when the routing table is full. */
+int kd_vm_add_msi_route(struct kd_vm *vm, uint64_t address, uint32_t data, GError **err);
+bool kd_vm_update_msi_route(struct kd_vm *vm, unsigned gsi, uint64_t address, uint32_t data,
+			    GError **err);
+void kd_vm_remove_msi_route(struct kd_vm *vm, unsigned gsi);
+/* Delivers one MSI now (emulated devices that signal from userspace). */
+bool kd_vm_signal_msi(struct kd_vm *vm, uint64_t address, uint32_t data);
+
 /* ------------------------------------------------------------------ lifecycle */
 /* Starts the vCPU threads; the VM runs unless start_paused. */
 bool kd_vm_start(struct kd_vm *vm, bool start_paused, GError **err);
