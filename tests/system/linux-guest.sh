@@ -1,0 +1,82 @@
+#!/bin/sh
+# A real Linux guest on kvmdesk, in the fake host (tests/system/fakehost: QEMU/TCG with nested
+# KVM, where Linux boots in seconds; this host's own KVM cannot run Linux). Debian's kernel with
+# a busybox initramfs boots directly as a bzImage and as a PVH vmlinux with -smp 2 -m 256M, its
+# serial console on stdio; it must see the memory and both CPUs, the chipset's four PCI
+# functions with their IDs, the ACPI tables, and power off through ACPI, which ends kvmdesk
+# with status 0.
+. "$(dirname "$0")/lib.sh"
+. "$KVMDESK_SRCDIR/tests/system/fakehost/lib.sh"
+
+reason=$(missing_fakehost)
+[ -z "$reason" ] || tap_skip_all "$reason"
+
+make_initramfs "$FAKEHOST_DIR/l2-init" "$TEST_TMP/l2.cpio" || tap_skip_all "cannot build the guest's initramfs"
+script="$TEST_TMP/l1-script.sh"
+cat >"$script" <<SCRIPT
+# Runs inside the fake host. Kernel and initramfs go to tmpfs first: reading them over 9p
+# would cost seconds per boot.
+cp "$KCACHE/vmlinuz" /run/bzImage
+cp "$KCACHE/vmlinux" /run/vmlinux
+cp "$TEST_TMP/l2.cpio" /run/l2.cpio
+for kernel in bzImage vmlinux; do
+	echo "KDL1: booting \$kernel"
+	start=\$(cut -d' ' -f1 /proc/uptime)
+	timeout 300 "$KVMDESK" -m 256M -smp 2 -kernel /run/\$kernel -initrd /run/l2.cpio \\
+		-append "console=ttyS0 quiet panic=-1 pci=noearly" -nographic -no-reboot \\
+		</dev/null >/run/l2.log 2>&1
+	status=\$?
+	end=\$(cut -d' ' -f1 /proc/uptime)
+	sed "s/^/[\$kernel] /" /run/l2.log
+	echo "KDL1: \$kernel exit \$status after \$(echo "\$end - \$start" | bc 2>/dev/null || echo "\$start..\$end") s"
+done
+exit 0
+SCRIPT
+
+LOG="$TEST_TMP/l1.log"
+tap_plan 7
+run_fakehost "$script" "$LOG"
+code=$?
+if [ $code != 0 ]; then
+	tap_not_ok "the fake host ran the script (status $code)"
+	tap_diag_file "$LOG" 80
+	for i in $(seq 6); do tap_not_ok "not reached"; done
+	exit 0
+fi
+tap_ok "the fake host booted, loaded KVM and ran kvmdesk from the host's tree"
+grep '^KDL1: .* exit .* after' "$LOG" | sed 's/^/# /'
+
+for kernel in bzImage vmlinux; do
+	out=$(grep "^\[$kernel\]" "$LOG" | tr -d '\r')
+	if grep -q "^KDL1: $kernel exit 0 " "$LOG" && echo "$out" | grep -q 'KDL2: powering off'; then
+		tap_ok "$kernel: Linux boots, runs its init and powers off through ACPI; kvmdesk exits 0"
+	else
+		tap_not_ok "$kernel: $(grep "^KDL1: $kernel exit" "$LOG")"
+		echo "$out" | tail -n 40 | sed 's/^/# /'
+	fi
+	mem=$(echo "$out" | sed -n 's/.*KDL2: memtotal_kib \([0-9]*\).*/\1/p')
+	cpus=$(echo "$out" | sed -n 's/.*KDL2: cpus \([0-9]*\).*/\1/p')
+	if [ -n "$mem" ] && [ "$mem" -gt $((200 * 1024)) ] && [ "$mem" -le $((256 * 1024)) ] &&
+		[ "$cpus" = 2 ]; then
+		tap_ok "$kernel: the guest sees ${mem} KiB of its 256 MiB and 2 CPUs"
+	else
+		tap_not_ok "$kernel: memory '$mem' KiB, CPUs '$cpus'"
+	fi
+	missing=
+	for want in "0000:00:00.0 0x8086:0x1237 0x1af4:0x1100 0x060000" \
+		"0000:00:01.0 0x8086:0x7000 0x1af4:0x1100 0x060100" \
+		"0000:00:01.1 0x8086:0x7010 0x1af4:0x1100 0x010180" \
+		"0000:00:01.3 0x8086:0x7113 0x1af4:0x1100 0x068000" \
+		"KDL2: acpi tables APIC DSDT FACP FACS"; do
+		echo "$out" | grep -qF "$want" || missing="$missing [$want]"
+	done
+	n=$(echo "$out" | grep -c 'KDL2: pci ')
+	if [ -z "$missing" ] && [ "$n" = 4 ]; then
+		tap_ok "$kernel: /sys/bus/pci/devices has the four chipset functions; ACPI tables found"
+	else
+		tap_not_ok "$kernel: $n PCI functions, missing$missing"
+		echo "$out" | grep 'KDL2' | sed 's/^/# /'
+	fi
+done
+tap_diag_file "$LOG" 0
+exit 0
