@@ -165,26 +165,29 @@ static bool parse_elf(struct kd_kernel *k, const uint8_t *data, gsize size, uint
 	if (size < sizeof(Elf64_Ehdr) || data[EI_DATA] != ELFDATA2LSB ||
 	    (data[EI_CLASS] != ELFCLASS32 && data[EI_CLASS] != ELFCLASS64))
 		goto bad;
+	/* Headers are copied out: a file may put them at any (misaligned) offset. */
 	if (is64) {
-		const Elf64_Ehdr *h = (const void *)data;
+		Elf64_Ehdr h;
 
-		if (h->e_machine != EM_X86_64 && h->e_machine != EM_386)
+		memcpy(&h, data, sizeof(h));
+		if (h.e_machine != EM_X86_64 && h.e_machine != EM_386)
 			goto bad;
-		*entry = h->e_entry;
-		phoff = h->e_phoff;
-		phentsize = h->e_phentsize;
-		phnum = h->e_phnum;
+		*entry = h.e_entry;
+		phoff = h.e_phoff;
+		phentsize = h.e_phentsize;
+		phnum = h.e_phnum;
 		if (phentsize < sizeof(Elf64_Phdr))
 			goto bad;
 	} else {
-		const Elf32_Ehdr *h = (const void *)data;
+		Elf32_Ehdr h;
 
-		if (h->e_machine != EM_386 && h->e_machine != EM_X86_64)
+		memcpy(&h, data, sizeof(h));
+		if (h.e_machine != EM_386 && h.e_machine != EM_X86_64)
 			goto bad;
-		*entry = h->e_entry;
-		phoff = h->e_phoff;
-		phentsize = h->e_phentsize;
-		phnum = h->e_phnum;
+		*entry = h.e_entry;
+		phoff = h.e_phoff;
+		phentsize = h.e_phentsize;
+		phnum = h.e_phnum;
 		if (phentsize < sizeof(Elf32_Phdr))
 			goto bad;
 	}
@@ -196,17 +199,17 @@ static bool parse_elf(struct kd_kernel *k, const uint8_t *data, gsize size, uint
 		uint32_t type;
 
 		if (is64) {
-			const Elf64_Phdr *p = (const void *)ph;
+			Elf64_Phdr p;
 
-			type = p->p_type;
-			seg = (struct elf_segment){ p->p_paddr, p->p_offset, p->p_filesz,
-						    p->p_memsz };
+			memcpy(&p, ph, sizeof(p));
+			type = p.p_type;
+			seg = (struct elf_segment){ p.p_paddr, p.p_offset, p.p_filesz, p.p_memsz };
 		} else {
-			const Elf32_Phdr *p = (const void *)ph;
+			Elf32_Phdr p;
 
-			type = p->p_type;
-			seg = (struct elf_segment){ p->p_paddr, p->p_offset, p->p_filesz,
-						    p->p_memsz };
+			memcpy(&p, ph, sizeof(p));
+			type = p.p_type;
+			seg = (struct elf_segment){ p.p_paddr, p.p_offset, p.p_filesz, p.p_memsz };
 		}
 		if (type != PT_LOAD && type != PT_NOTE)
 			continue;

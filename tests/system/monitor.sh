@@ -23,7 +23,7 @@ wait_for_log() {
 	return 1
 }
 
-tap_plan 10
+tap_plan 11
 # SeaBIOS waits forever after the failed boot (-1): the VM stays up for the monitor.
 run_with_timeout 120 "$KVMDESK" -m 128 -display none -S -boot reboot-timeout=-1 \
 	-debugcon "file:$LOG" -monitor "unix:$SOCK,server,nowait" >"$TEST_TMP/out" 2>&1 </dev/null &
@@ -109,5 +109,16 @@ if [ $code = 0 ] && [ ! -e "$SOCK" ]; then
 else
 	tap_not_ok "quit: status $code, socket $( [ -e "$SOCK" ] && echo left || echo gone)"
 	tap_diag_file "$TEST_TMP/out"
+fi
+
+# The same command table on stdio.
+out=$(printf 'info status\ncont\ninfo status\nbogus\nquit\n' |
+	run_with_timeout 60 "$KVMDESK" -m 64 -display none -S -boot reboot-timeout=-1 -monitor stdio 2>&1)
+code=$?
+if [ $code = 0 ] && echo "$out" | grep -q 'VM status: paused' &&
+	echo "$out" | grep -q 'VM status: running' && echo "$out" | grep -q "unknown command: 'bogus'"; then
+	tap_ok "-monitor stdio: the same commands, and quit exits 0"
+else
+	tap_not_ok "-monitor stdio: status $code"; echo "$out" | sed 's/^/# /'
 fi
 exit 0
