@@ -4,7 +4,8 @@
 # a busybox initramfs boots directly as a bzImage and as a PVH vmlinux with -smp 2 -m 256M, its
 # serial console on stdio; it must see the memory and both CPUs, the chipset's four PCI
 # functions with their IDs, the ACPI tables, and power off through ACPI, which ends kvmdesk
-# with status 0.
+# with status 0. The same run checks what this host's KVM cannot show: a triple fault in a
+# test guest resets the machine instead of ending it.
 . "$(dirname "$0")/lib.sh"
 . "$KVMDESK_SRCDIR/tests/system/fakehost/lib.sh"
 
@@ -30,17 +31,28 @@ for kernel in bzImage vmlinux; do
 	sed "s/^/[\$kernel] /" /run/l2.log
 	echo "KDL1: \$kernel exit \$status after \$(echo "\$end - \$start" | bc 2>/dev/null || echo "\$start..\$end") s"
 done
+timeout 60 "$KVMDESK" -m 64 -display none -kernel "$KVMDESK_GUEST_DIR/engine.elf" \
+	-append reset=triple -debugcon stdio -device isa-debug-exit </dev/null 2>&1 | sed 's/^/[triple] /'
 exit 0
 SCRIPT
 
 LOG="$TEST_TMP/l1.log"
-tap_plan 7
+tap_plan 8
 run_fakehost "$script" "$LOG"
 code=$?
+# 124/125: the fake host itself died or hung before the script reported (QEMU's TCG emulation
+# of SVM is not flawless). kvmdesk failing inside it cannot cause that: its runs are bounded and
+# reported either way. Once more, keeping what the first attempt printed.
+if [ $code = 124 ] || [ $code = 125 ]; then
+	echo "# the fake host stopped early (status $code); its console ended with:"
+	tap_diag_file "$LOG" 15
+	run_fakehost "$script" "$LOG"
+	code=$?
+fi
 if [ $code != 0 ]; then
 	tap_not_ok "the fake host ran the script (status $code)"
 	tap_diag_file "$LOG" 80
-	for i in $(seq 6); do tap_not_ok "not reached"; done
+	for i in $(seq 7); do tap_not_ok "not reached"; done
 	exit 0
 fi
 tap_ok "the fake host booted, loaded KVM and ran kvmdesk from the host's tree"
@@ -78,5 +90,11 @@ for kernel in bzImage vmlinux; do
 		echo "$out" | grep 'KDL2' | sed 's/^/# /'
 	fi
 done
-tap_diag_file "$LOG" 0
+if grep -q '^\[triple\] reset: second boot after reset=triple' "$LOG" &&
+	grep -q '^\[triple\] kd: exit 0' "$LOG"; then
+	tap_ok "a triple fault resets the machine (nested KVM delivers it)"
+else
+	tap_not_ok "triple fault in the fake host"
+	grep '^\[triple\]' "$LOG" | sed 's/^/# /'
+fi
 exit 0
