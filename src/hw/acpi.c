@@ -14,6 +14,7 @@
 
 #include "hw/fw_cfg.h"
 #include "i18n.h"
+#include "le.h"
 #include "vm/vm.h"
 
 extern const uint8_t kd_dsdt_aml[];
@@ -55,23 +56,6 @@ struct kd_acpi {
 	GArray *checksums;
 };
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* Appends `len` zero bytes aligned to `align`; returns their offset. */
 static uint32_t reserve(GByteArray *blob, uint32_t len, uint32_t align)
 {
@@ -90,13 +74,13 @@ static void header(struct kd_acpi *a, uint32_t at, const char *signature, uint32
 	struct checksum c = { false, at + 9, at, len };
 
 	memcpy(h, signature, 4);
-	put32(h + 4, len);
+	kd_put_le32(h + 4, len);
 	h[8] = revision;
 	memcpy(h + 10, OEM_ID, 6);
 	memcpy(h + 16, OEM_TABLE_ID, 8);
-	put32(h + 24, 1);
+	kd_put_le32(h + 24, 1);
 	memcpy(h + 28, CREATOR_ID, 4);
-	put32(h + 32, 1);
+	kd_put_le32(h + 32, 1);
 	g_array_append_val(a->checksums, c);
 }
 
@@ -105,7 +89,7 @@ static void pointer(struct kd_acpi *a, bool in_rsdp, uint32_t offset, uint32_t t
 	struct fixup f = { in_rsdp, offset };
 	GByteArray *blob = in_rsdp ? a->rsdp : a->tables;
 
-	put32(blob->data + offset, target);
+	kd_put_le32(blob->data + offset, target);
 	g_array_append_val(a->fixups, f);
 }
 
@@ -114,7 +98,7 @@ static bool patch_aml_dword(uint8_t *aml, uint32_t len, const char name[4], uint
 {
 	for (uint32_t i = 0; i + 10 <= len; i++) {
 		if (aml[i] == 0x08 && !memcmp(aml + i + 1, name, 4) && aml[i + 5] == 0x0C) {
-			put32(aml + i + 6, value);
+			kd_put_le32(aml + i + 6, value);
 			return true;
 		}
 	}
@@ -145,21 +129,21 @@ static uint32_t add_fadt(struct kd_acpi *a, const struct kd_acpi_params *p, uint
 	pointer(a, false, at + 36, facs);
 	pointer(a, false, at + 40, dsdt);
 	t[44] = 1; /* INT_MODEL: APIC */
-	put16(t + 46, p->sci_irq);
+	kd_put_le16(t + 46, p->sci_irq);
 	/* SMI_CMD 0: always in ACPI mode, there is no SMM to switch. */
-	put32(t + 56, p->pm_base); /* PM1a_EVT_BLK */
-	put32(t + 64, p->pm_base + 4); /* PM1a_CNT_BLK */
-	put32(t + 76, p->pm_base + 8); /* PM_TMR_BLK */
-	put32(t + 80, p->gpe0_base); /* GPE0_BLK */
+	kd_put_le32(t + 56, p->pm_base); /* PM1a_EVT_BLK */
+	kd_put_le32(t + 64, p->pm_base + 4); /* PM1a_CNT_BLK */
+	kd_put_le32(t + 76, p->pm_base + 8); /* PM_TMR_BLK */
+	kd_put_le32(t + 80, p->gpe0_base); /* GPE0_BLK */
 	t[88] = 4; /* PM1_EVT_LEN */
 	t[89] = 2; /* PM1_CNT_LEN */
 	t[91] = 4; /* PM_TMR_LEN */
 	t[92] = p->gpe0_len; /* GPE0_BLK_LEN */
-	put16(t + 96, 0x0FFF); /* P_LVL2_LAT: no C2 */
-	put16(t + 98, 0x0FFF); /* P_LVL3_LAT: no C3 */
+	kd_put_le16(t + 96, 0x0FFF); /* P_LVL2_LAT: no C2 */
+	kd_put_le16(t + 98, 0x0FFF); /* P_LVL3_LAT: no C3 */
 	t[108] = 0x32; /* CENTURY: the CMOS byte the RTC keeps it in */
 	/* WBINVD, PROC_C1, SLP_BUTTON (no fixed sleep button), RTC_S4; a fixed power button. */
-	put32(t + 112, 0x01 | 0x04 | 0x20 | 0x80);
+	kd_put_le32(t + 112, 0x01 | 0x04 | 0x20 | 0x80);
 	return at;
 }
 
@@ -172,42 +156,42 @@ static uint32_t add_madt(struct kd_acpi *a, const struct kd_acpi_params *p)
 	uint8_t *t = a->tables->data + at, *e;
 
 	header(a, at, "APIC", len, 1);
-	put32(t + 36, 0xFEE00000); /* local APIC address */
-	put32(t + 40, 1); /* PCAT_COMPAT: there are 8259s too */
+	kd_put_le32(t + 36, 0xFEE00000); /* local APIC address */
+	kd_put_le32(t + 40, 1); /* PCAT_COMPAT: there are 8259s too */
 	e = t + 44;
 	for (unsigned i = 0; i < p->ncpus; i++, e += 8) {
 		e[0] = 0; /* processor local APIC */
 		e[1] = 8;
 		e[2] = (uint8_t)i; /* ACPI processor UID */
 		e[3] = (uint8_t)i; /* APIC ID, as CPUID leaf 1 reports it */
-		put32(e + 4, 1); /* enabled */
+		kd_put_le32(e + 4, 1); /* enabled */
 	}
 	e[0] = 1; /* I/O APIC */
 	e[1] = 12;
 	e[2] = 0; /* its ID: KVM's in-kernel IOAPIC resets to 0 */
-	put32(e + 4, 0xFEC00000);
-	put32(e + 8, 0); /* GSI base */
+	kd_put_le32(e + 4, 0xFEC00000);
+	kd_put_le32(e + 8, 0); /* GSI base */
 	e += 12;
 	/* The PIT's IRQ 0 arrives at pin 2 (src/vm/vm.c's routing). */
 	e[0] = 2;
 	e[1] = 10;
 	e[2] = 0; /* ISA bus */
 	e[3] = 0;
-	put32(e + 4, 2);
-	put16(e + 8, 0);
+	kd_put_le32(e + 4, 2);
+	kd_put_le16(e + 8, 0);
 	e += 10;
 	for (size_t i = 0; i < sizeof(level_irqs); i++, e += 10) {
 		e[0] = 2;
 		e[1] = 10;
 		e[2] = 0;
 		e[3] = level_irqs[i];
-		put32(e + 4, level_irqs[i]);
-		put16(e + 8, 0x000D); /* active high, level */
+		kd_put_le32(e + 4, level_irqs[i]);
+		kd_put_le16(e + 8, 0x000D); /* active high, level */
 	}
 	e[0] = 4; /* local APIC NMI: every processor, LINT1 */
 	e[1] = 6;
 	e[2] = 0xFF;
-	put16(e + 3, 0);
+	kd_put_le16(e + 3, 0);
 	e[5] = 1;
 	return at;
 }
@@ -226,7 +210,7 @@ struct kd_acpi *kd_acpi_build(const struct kd_acpi_params *p)
 	/* The FACS must be 64-byte aligned and has no checksum. */
 	facs = reserve(a->tables, 64, 64);
 	memcpy(a->tables->data + facs, "FACS", 4);
-	put32(a->tables->data + facs + 4, 64);
+	kd_put_le32(a->tables->data + facs + 4, 64);
 	dsdt = add_dsdt(a, p);
 	fadt = add_fadt(a, p, facs, dsdt);
 	madt = add_madt(a, p);
@@ -262,7 +246,7 @@ static void loader_entry(GByteArray *script, uint32_t command, const char *file1
 	unsigned off = 4;
 
 	memset(e, 0, sizeof(e));
-	put32(e, command);
+	kd_put_le32(e, command);
 	strncpy((char *)e + off, file1, LOADER_FILE_LEN - 1);
 	off += LOADER_FILE_LEN;
 	if (file2) {
@@ -270,7 +254,7 @@ static void loader_entry(GByteArray *script, uint32_t command, const char *file1
 		off += LOADER_FILE_LEN;
 	}
 	for (unsigned i = 0; i < nargs; i++, off += 4)
-		put32(e + off, args[i]);
+		kd_put_le32(e + off, args[i]);
 	e[off] = last;
 	g_byte_array_append(script, e, sizeof(e));
 }
@@ -321,7 +305,7 @@ void kd_acpi_relocate(struct kd_acpi *a, uint32_t tables_address, uint8_t *rsdp,
 		const struct fixup *f = &g_array_index(a->fixups, struct fixup, i);
 		uint8_t *p = (f->in_rsdp ? rsdp : tables) + f->offset;
 
-		put32(p, get32(p) + tables_address);
+		kd_put_le32(p, kd_get_le32(p) + tables_address);
 	}
 	for (guint i = 0; i < a->checksums->len; i++) {
 		const struct checksum *c = &g_array_index(a->checksums, struct checksum, i);

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "le.h"
 #include "vm/bus.h"
 
 struct kd_machine;
@@ -138,24 +139,22 @@ void kd_pci_device_config_write(struct kd_pci_device *dev, unsigned offset, uint
 /* QEMU's `info pci` text for every function. */
 void kd_pci_info(struct kd_pci_bus *bus, GString *out);
 
-/* Little-endian helpers for configuration arrays. */
+/* Configuration arrays are little-endian. */
 static inline void kd_pci_set_word(uint8_t *p, uint16_t v)
 {
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
+	kd_put_le16(p, v);
 }
 static inline void kd_pci_set_long(uint8_t *p, uint32_t v)
 {
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
+	kd_put_le32(p, v);
 }
 static inline uint16_t kd_pci_get_word(const uint8_t *p)
 {
-	return (uint16_t)(p[0] | p[1] << 8);
+	return kd_get_le16(p);
 }
 static inline uint32_t kd_pci_get_long(const uint8_t *p)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	return kd_get_le32(p);
 }
 
 #endif

@@ -251,22 +251,23 @@ static gboolean on_timer(gint fd, GIOCondition cond, gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
+static bool is_clock_register(uint8_t index)
+{
+	return index <= REG_YEAR ? index != REG_SECONDS_ALARM && index != REG_MINUTES_ALARM &&
+					   index != REG_HOURS_ALARM
+				 : index == REG_CENTURY;
+}
+
 static uint8_t read_register(struct kd_rtc *r, uint8_t index)
 {
 	int64_t fraction;
 	uint8_t v;
 
-	switch (index) {
-	case REG_SECONDS:
-	case REG_MINUTES:
-	case REG_HOURS:
-	case REG_WEEKDAY:
-	case REG_DAY:
-	case REG_MONTH:
-	case REG_YEAR:
-	case REG_CENTURY:
+	if (is_clock_register(index)) {
 		tick_seconds(r);
 		return r->cmos[index];
+	}
+	switch (index) {
 	case REG_A:
 		guest_seconds(r, &fraction);
 		v = r->cmos[REG_A] & ~A_UIP;
@@ -288,21 +289,15 @@ static uint8_t read_register(struct kd_rtc *r, uint8_t index)
 
 static void write_register(struct kd_rtc *r, uint8_t index, uint8_t v)
 {
-	switch (index) {
-	case REG_SECONDS:
-	case REG_MINUTES:
-	case REG_HOURS:
-	case REG_WEEKDAY:
-	case REG_DAY:
-	case REG_MONTH:
-	case REG_YEAR:
-	case REG_CENTURY:
+	if (is_clock_register(index)) {
 		if (!(r->cmos[REG_B] & B_SET))
 			store_time(r, guest_seconds(r, NULL));
 		r->cmos[index] = v;
 		if (!(r->cmos[REG_B] & B_SET))
 			r->offset = load_time(r) - host_now_ns() / 1000000000;
 		return;
+	}
+	switch (index) {
 	case REG_A:
 		r->cmos[REG_A] = v & ~A_UIP;
 		program_timer(r);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "le.h"
 #include "vm/e820.h"
 #include "vm/vcpu.h"
 
@@ -70,34 +71,6 @@ struct kd_kernel {
 };
 
 /* ------------------------------------------------------------------ little helpers */
-static uint16_t le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static GBytes *read_file(const char *path, const char *what, size_t max, GError **err)
 {
 	g_autoptr(GError) local = NULL;
@@ -224,7 +197,8 @@ static bool parse_elf(struct kd_kernel *k, const uint8_t *data, gsize size, uint
 		/* Notes: namesz, descsz, type, then name and desc, each padded to 4 bytes. */
 		for (uint64_t off = 0; off + 12 <= seg.filesz;) {
 			const uint8_t *n = data + seg.offset + off;
-			uint64_t namesz = le32(n), descsz = le32(n + 4), ntype = le32(n + 8);
+			uint64_t namesz = kd_get_le32(n), descsz = kd_get_le32(n + 4),
+				 ntype = kd_get_le32(n + 8);
 			uint64_t name_pad = (namesz + 3) & ~3ull, desc_pad = (descsz + 3) & ~3ull;
 
 			if (name_pad > seg.filesz || desc_pad > seg.filesz ||
@@ -232,7 +206,7 @@ static bool parse_elf(struct kd_kernel *k, const uint8_t *data, gsize size, uint
 				break;
 			if (ntype == XEN_ELFNOTE_PHYS32_ENTRY && namesz == 4 &&
 			    !memcmp(n + 12, "Xen", 4) && descsz >= 4)
-				*pvh_entry = le32(n + 12 + name_pad);
+				*pvh_entry = kd_get_le32(n + 12 + name_pad);
 			off += 12 + name_pad + desc_pad;
 		}
 	}
@@ -251,9 +225,9 @@ bad:
 static gssize find_multiboot_header(const uint8_t *data, gsize size)
 {
 	for (gsize off = 0; off + 12 <= MIN(size, (gsize)MULTIBOOT_SEARCH); off += 4) {
-		uint32_t magic = le32(data + off), flags = le32(data + off + 4);
+		uint32_t magic = kd_get_le32(data + off), flags = kd_get_le32(data + off + 4);
 
-		if (magic == MULTIBOOT_MAGIC && magic + flags + le32(data + off + 8) == 0)
+		if (magic == MULTIBOOT_MAGIC && magic + flags + kd_get_le32(data + off + 8) == 0)
 			return (gssize)off;
 	}
 	return -1;
@@ -262,7 +236,7 @@ static gssize find_multiboot_header(const uint8_t *data, gsize size)
 static bool open_multiboot(struct kd_kernel *k, const uint8_t *data, gsize size, gsize header,
 			   GError **err)
 {
-	uint32_t flags = le32(data + header + 4);
+	uint32_t flags = kd_get_le32(data + header + 4);
 
 	if (flags & ~MULTIBOOT_KNOWN_FLAGS & 0xFFFF) {
 		g_set_error(err, KD_VM_ERROR, KD_VM_ERROR_LOADER,
@@ -283,11 +257,11 @@ static bool open_multiboot(struct kd_kernel *k, const uint8_t *data, gsize size,
 
 		if (header + 32 > size)
 			goto bad;
-		header_addr = le32(data + header + 12);
-		load_addr = le32(data + header + 16);
-		load_end = le32(data + header + 20);
-		bss_end = le32(data + header + 24);
-		k->entry = le32(data + header + 28);
+		header_addr = kd_get_le32(data + header + 12);
+		load_addr = kd_get_le32(data + header + 16);
+		load_end = kd_get_le32(data + header + 20);
+		bss_end = kd_get_le32(data + header + 24);
+		k->entry = kd_get_le32(data + header + 28);
 		if (header_addr < load_addr || header_addr - load_addr > header)
 			goto bad;
 		seg.offset = header - (header_addr - load_addr);
@@ -322,7 +296,7 @@ static bool open_bzimage(struct kd_kernel *k, const uint8_t *data, gsize size, G
 {
 	unsigned setup_sects = data[0x1F1] ? data[0x1F1] : 4;
 
-	k->protocol = le16(data + 0x206);
+	k->protocol = kd_get_le16(data + 0x206);
 	if (k->protocol < LINUX_MIN_PROTOCOL) {
 		g_set_error(err, KD_VM_ERROR, KD_VM_ERROR_LOADER,
 			    _("%s: Linux boot protocol %u.%02u is too old (need 2.06 or later)"),
@@ -341,13 +315,13 @@ static bool open_bzimage(struct kd_kernel *k, const uint8_t *data, gsize size, G
 			    k->path);
 		return false;
 	}
-	k->initrd_max = le32(data + 0x22C);
+	k->initrd_max = kd_get_le32(data + 0x22C);
 	if (!k->initrd_max)
 		k->initrd_max = 0x37FFFFFF;
-	k->cmdline_max = le32(data + 0x238);
+	k->cmdline_max = kd_get_le32(data + 0x238);
 	if (!k->cmdline_max)
 		k->cmdline_max = 255;
-	k->init_size = size >= 0x264 ? le32(data + 0x260) : 0;
+	k->init_size = size >= 0x264 ? kd_get_le32(data + 0x260) : 0;
 	k->entry = LINUX_KERNEL_ADDR;
 	k->format = KD_KERNEL_BZIMAGE;
 	return true;
@@ -381,7 +355,7 @@ struct kd_kernel *kd_kernel_open(const char *path, const char *initrd_path, cons
 	}
 	data = g_bytes_get_data(k->file, &size);
 
-	if (size >= 0x264 && le32(data + 0x202) == LINUX_HDRS_MAGIC) {
+	if (size >= 0x264 && kd_get_le32(data + 0x202) == LINUX_HDRS_MAGIC) {
 		if (!open_bzimage(k, data, size, err))
 			goto fail;
 	} else if ((mb = find_multiboot_header(data, size)) >= 0) {
@@ -540,24 +514,25 @@ static bool boot_multiboot(struct kd_kernel *k, struct kd_vm *vm, struct kd_vcpu
 		return false;
 	}
 	memset(info, 0, sizeof(info));
-	put32(info + 0, MBI_FLAG_MEM | MBI_FLAG_CMDLINE | MBI_FLAG_MMAP | MBI_FLAG_LOADER_NAME);
-	put32(info + 4, 640);
-	put32(info + 8, (uint32_t)MIN(mem_upper_kib(layout), (uint64_t)UINT32_MAX));
-	put32(info + 16, cmdline_addr);
+	kd_put_le32(info + 0,
+		    MBI_FLAG_MEM | MBI_FLAG_CMDLINE | MBI_FLAG_MMAP | MBI_FLAG_LOADER_NAME);
+	kd_put_le32(info + 4, 640);
+	kd_put_le32(info + 8, (uint32_t)MIN(mem_upper_kib(layout), (uint64_t)UINT32_MAX));
+	kd_put_le32(info + 16, cmdline_addr);
 	for (guint i = 0; i < layout->e820->len && i < 100; i++) {
 		const struct kd_e820_entry *e =
 			&g_array_index(layout->e820, struct kd_e820_entry, i);
 		uint8_t *m = info + (mmap_addr - BOOT_INFO_ADDR) + mmap_len;
 
-		put32(m, 20);
-		put64(m + 4, e->address);
-		put64(m + 12, e->size);
-		put32(m + 20, e->type);
+		kd_put_le32(m, 20);
+		kd_put_le64(m + 4, e->address);
+		kd_put_le64(m + 12, e->size);
+		kd_put_le32(m + 20, e->type);
 		mmap_len += 24;
 	}
-	put32(info + 44, mmap_len);
-	put32(info + 48, mmap_addr);
-	put32(info + 64, name_addr);
+	kd_put_le32(info + 44, mmap_len);
+	kd_put_le32(info + 48, mmap_addr);
+	kd_put_le32(info + 64, name_addr);
 	memcpy(info + (name_addr - BOOT_INFO_ADDR), PACKAGE_STRING, sizeof(PACKAGE_STRING));
 	memcpy(info + (cmdline_addr - BOOT_INFO_ADDR), k->cmdline, cmdline_len);
 	return copy_segments(k, vm, err) && write_boot_gdt(vm, err) &&
@@ -651,21 +626,21 @@ static bool boot_bzimage(struct kd_kernel *k, struct kd_vm *vm, struct kd_vcpu *
 	memcpy(params + 0x1F1, data + 0x1F1, header_end - 0x1F1);
 	params[0x210] = 0xFF; /* type_of_loader: undefined */
 	params[0x211] |= 0x80; /* loadflags.CAN_USE_HEAP */
-	put16(params + 0x224, 0xDE00); /* heap_end_ptr */
-	put32(params + 0x228, BOOT_CMDLINE_ADDR);
-	put32(params + 0x218, (uint32_t)initrd);
-	put32(params + 0x21C, k->initrd ? (uint32_t)g_bytes_get_size(k->initrd) : 0);
-	put16(params + 0x1FA, 0xFFFF); /* vid_mode: normal */
+	kd_put_le16(params + 0x224, 0xDE00); /* heap_end_ptr */
+	kd_put_le32(params + 0x228, BOOT_CMDLINE_ADDR);
+	kd_put_le32(params + 0x218, (uint32_t)initrd);
+	kd_put_le32(params + 0x21C, k->initrd ? (uint32_t)g_bytes_get_size(k->initrd) : 0);
+	kd_put_le16(params + 0x1FA, 0xFFFF); /* vid_mode: normal */
 	if (k->protocol >= 0x020E)
-		put64(params + 0x070, layout->rsdp_address); /* acpi_rsdp_addr */
+		kd_put_le64(params + 0x070, layout->rsdp_address); /* acpi_rsdp_addr */
 	for (guint i = 0; i < layout->e820->len && n < LINUX_E820_MAX; i++, n++) {
 		const struct kd_e820_entry *e =
 			&g_array_index(layout->e820, struct kd_e820_entry, i);
 		uint8_t *p = params + 0x2D0 + 20 * n;
 
-		put64(p, e->address);
-		put64(p + 8, e->size);
-		put32(p + 16, e->type);
+		kd_put_le64(p, e->address);
+		kd_put_le64(p + 8, e->size);
+		kd_put_le32(p + 16, e->type);
 	}
 	params[0x1E8] = (uint8_t)n;
 	return write_boot_gdt(vm, err) &&
@@ -693,28 +668,28 @@ static bool boot_pvh(struct kd_kernel *k, struct kd_vm *vm, struct kd_vcpu *bsp,
 
 	/* struct hvm_start_info, version 1 (with the memory map). */
 	memset(info, 0, sizeof(info));
-	put32(info + 0, PVH_START_MAGIC);
-	put32(info + 4, 1);
-	put64(info + 16, k->initrd ? modlist_addr : 0);
-	put32(info + 12, k->initrd ? 1 : 0);
-	put64(info + 24, BOOT_CMDLINE_ADDR);
-	put64(info + 32, layout->rsdp_address);
+	kd_put_le32(info + 0, PVH_START_MAGIC);
+	kd_put_le32(info + 4, 1);
+	kd_put_le64(info + 16, k->initrd ? modlist_addr : 0);
+	kd_put_le32(info + 12, k->initrd ? 1 : 0);
+	kd_put_le64(info + 24, BOOT_CMDLINE_ADDR);
+	kd_put_le64(info + 32, layout->rsdp_address);
 	for (guint i = 0; i < layout->e820->len && n < 128; i++, n++) {
 		const struct kd_e820_entry *e =
 			&g_array_index(layout->e820, struct kd_e820_entry, i);
 		uint8_t *p = info + (memmap_addr - BOOT_INFO_ADDR) + 24 * n;
 
-		put64(p, e->address);
-		put64(p + 8, e->size);
-		put32(p + 16, e->type);
+		kd_put_le64(p, e->address);
+		kd_put_le64(p + 8, e->size);
+		kd_put_le32(p + 16, e->type);
 	}
-	put64(info + 40, memmap_addr);
-	put32(info + 48, n);
+	kd_put_le64(info + 40, memmap_addr);
+	kd_put_le32(info + 48, n);
 	if (k->initrd) {
 		uint8_t *m = info + (modlist_addr - BOOT_INFO_ADDR);
 
-		put64(m, initrd);
-		put64(m + 8, g_bytes_get_size(k->initrd));
+		kd_put_le64(m, initrd);
+		kd_put_le64(m + 8, g_bytes_get_size(k->initrd));
 	}
 	return write_boot_gdt(vm, err) &&
 	       write_guest(vm, BOOT_INFO_ADDR, info, sizeof(info), err) &&

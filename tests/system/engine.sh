@@ -11,20 +11,13 @@ GUEST="$KVMDESK_GUEST_DIR/engine.elf"
 
 # run CASE [extra kvmdesk args...]: sets $status (guest exit code or how the run failed), $log.
 run() {
-	local case=$1 code
+	local case=$1
 	shift
 	log="$TEST_TMP/engine-$(echo "$case" | tr -c 'a-z0-9\n' _).log"
 	run_with_timeout 60 "$KVMDESK" -m $MEM_MIB -display none -kernel "$GUEST" \
 		-append "$case mem_mib=$MEM_MIB" -debugcon "file:$log" \
 		-device isa-debug-exit,iobase=0xf4,iosize=4 "$@" >"$log.out" 2>"$log.err" </dev/null
-	code=$?
-	if [ $code = 124 ] || [ $code = 137 ]; then
-		status=timeout
-	elif [ $((code & 1)) = 1 ]; then
-		status=$((code >> 1))
-	else
-		status="kvmdesk-status-$code"
-	fi
+	vmm_status $?
 }
 
 check() {

@@ -13,7 +13,7 @@ QEMU=$(qemu_binary)
 # run_guest VMM IMAGE APPEND: runs a guest; sets $status (the guest's exit code, or a
 # description of how the run went wrong) and $log (its debug-console output).
 run_guest() {
-	local vmm=$1 image=$2 append=$3 code
+	local vmm=$1 image=$2 append=$3
 	log="$TEST_TMP/$(basename "$image" .elf)-$vmm-$(echo "$append" | tr -c 'a-z0-9\n' _).log"
 	case $vmm in
 	qemu-*)
@@ -29,16 +29,7 @@ run_guest() {
 			-device isa-debug-exit,iobase=0xf4,iosize=4 >"$log.vmm" 2>&1
 		;;
 	esac
-	code=$?
-	# isa-debug-exit makes the VMM exit with (value << 1) | 1; even means the guest never
-	# wrote it (a crash, a reset with -no-reboot, or a VMM error).
-	if [ $code = 124 ] || [ $code = 137 ]; then
-		status="timeout"
-	elif [ $((code & 1)) = 1 ]; then
-		status=$((code >> 1))
-	else
-		status="vmm-status-$code"
-	fi
+	vmm_status $?
 }
 
 # expect_pass VMM IMAGE APPEND DESCRIPTION

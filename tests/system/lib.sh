@@ -77,3 +77,16 @@ run_with_timeout() {
 	shift
 	timeout --kill-after=5 "$secs" "$@"
 }
+
+# vmm_status CODE: what a VMM's exit code says about a test guest, as $status: the guest's
+# exit code when it wrote the isa-debug-exit port ((code << 1) | 1), "timeout", or
+# "vmm-status-N" when the VMM ended some other way.
+vmm_status() {
+	if [ "$1" = 124 ] || [ "$1" = 137 ]; then
+		status=timeout
+	elif [ $(($1 & 1)) = 1 ]; then
+		status=$(($1 >> 1))
+	else
+		status="vmm-status-$1"
+	fi
+}
