@@ -333,6 +333,35 @@ static bool apply_accel(struct kd_config *cfg, const char *value, GError **err)
 	return true;
 }
 
+static bool apply_list_host_devices(struct kd_config *cfg, const char *value, GError **err)
+{
+	cfg->list_host_devices = true;
+	return true;
+}
+
+static bool apply_check_host(struct kd_config *cfg, const char *value, GError **err)
+{
+	cfg->check_host = true;
+	return true;
+}
+
+static bool apply_json(struct kd_config *cfg, const char *value, GError **err)
+{
+	cfg->json = true;
+	return true;
+}
+
+static bool apply_host_root(struct kd_config *cfg, const char *value, GError **err)
+{
+	if (!g_file_test(value, G_FILE_TEST_IS_DIR)) {
+		g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+			    _("--host-root: '%s' is not a directory"), value);
+		return false;
+	}
+	cfg->host_root = value;
+	return true;
+}
+
 static const struct kd_cli_option program_options[] = {
 	{ "help", "h", NULL, N_("show this help and exit"), apply_help },
 	{ "version", "V", NULL, N_("show the version and exit"), apply_version },
@@ -363,6 +392,16 @@ static const struct kd_cli_option program_options[] = {
 	  apply_start_paused },
 	{ "no-reboot", NULL, NULL, N_("exit instead of rebooting when the guest resets"),
 	  apply_no_reboot },
+	{ "list-host-devices", NULL, NULL,
+	  N_("list the host's PCI devices: drivers, interrupts, IOMMU groups, and whether each "
+	     "can be assigned"),
+	  apply_list_host_devices },
+	{ "check-host", NULL, NULL, N_("check KVM, the IOMMU, vfio-pci and KSM on this host"),
+	  apply_check_host },
+	{ "json", NULL, NULL, N_("with -list-host-devices: JSON for scripts"), apply_json },
+	{ "host-root", NULL, "DIR",
+	  N_("read sysfs and procfs below DIR (a copied host tree) instead of /"),
+	  apply_host_root },
 	{ "enable-kvm", NULL, NULL, N_("accepted for qemu-kvm compatibility (always on)"),
 	  apply_accel },
 	{ "accel", NULL, "kvm", N_("accepted for QEMU compatibility: only kvm"), apply_accel },

@@ -33,6 +33,10 @@ struct kd_config {
 	bool no_reboot;
 	const char *display; /* "none"; NULL: default */
 	const char *monitor; /* "stdio", "unix:PATH,server,nowait", "none"; NULL: none */
+	bool list_host_devices;
+	bool check_host;
+	bool json;
+	const char *host_root; /* read sysfs/procfs below this directory; NULL: "/" */
 };
 
 /* Fills cfg with the defaults (128 MiB, one vCPU, as qemu-kvm). */

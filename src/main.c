@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "assign/hostdev.h"
 #include "cli.h"
 #include "hw/machine.h"
 #include "i18n.h"
@@ -59,6 +60,27 @@ static void on_monitor_quit(void *opaque)
 
 	s->status = 0;
 	g_main_loop_quit(s->loop);
+}
+
+static int run_inventory(const struct kd_config *cfg)
+{
+	g_autoptr(GError) err = NULL;
+	struct kd_host *host = kd_host_scan(cfg->host_root, &err);
+	g_autofree char *text = NULL;
+
+	if (!host) {
+		fprintf(stderr, "%s: %s\n", PACKAGE, err->message);
+		return EXIT_FAILURE;
+	}
+	if (cfg->check_host)
+		text = kd_host_format_checks(host);
+	else if (cfg->json)
+		text = kd_host_format_json(host);
+	else
+		text = kd_host_format_table(host);
+	fputs(text, stdout);
+	kd_host_free(host);
+	return EXIT_SUCCESS;
 }
 
 static bool is_usage_error(const GError *err)
@@ -143,6 +165,17 @@ int main(int argc, char **argv)
 
 		fputs(text, stdout);
 		return EXIT_SUCCESS;
+	}
+	if (cfg.json && !cfg.list_host_devices) {
+		fprintf(stderr, _("%s: -json goes with -list-host-devices\n"), PACKAGE);
+		return KD_EXIT_USAGE;
+	}
+	if (cfg.list_host_devices || cfg.check_host)
+		return run_inventory(&cfg);
+	if (cfg.host_root) {
+		fprintf(stderr, _("%s: -host-root goes with -list-host-devices or -check-host\n"),
+			PACKAGE);
+		return KD_EXIT_USAGE;
 	}
 	if (!cfg.vm_requested) {
 		printf(_("%s %s: give options for a VM (see '%s --help'), for example\n"
