@@ -98,6 +98,24 @@ static struct kd_hostdev *owner(struct kd_host *host, int irq, const char *handl
 		if (strstr(handler, e->address))
 			return e;
 	}
+	/* "ehci_hcd:usb2", "snd_hda_intel:card0": the part after ':' names a child of the
+	 * device in sysfs (its USB bus, its sound card). */
+	if (strchr(handler, ':')) {
+		const char *child = strchr(handler, ':') + 1;
+
+		for (guint i = 0; i < host->devices->len; i++) {
+			struct kd_hostdev *e = g_ptr_array_index(host->devices, i);
+			g_autofree char *direct =
+				kd_root_path(host, "sys/bus/pci/devices/%s/%s", e->address, child);
+			g_autofree char *sound = kd_root_path(
+				host, "sys/bus/pci/devices/%s/sound/%s", e->address, child);
+
+			if (e->irq == irq && *child &&
+			    (g_file_test(direct, G_FILE_TEST_IS_DIR) ||
+			     g_file_test(sound, G_FILE_TEST_IS_DIR)))
+				return e;
+		}
+	}
 	for (guint i = 0; i < host->devices->len; i++) {
 		struct kd_hostdev *e = g_ptr_array_index(host->devices, i);
 

@@ -73,7 +73,10 @@ static void format_device(GString *out, const struct kd_hostdev *d)
 			       : d->msi_capable ? "MSI"
 						: _("no"));
 	if (d->msi_vectors)
-		g_string_append_printf(out, _(" (%u vectors in use)"), d->msi_vectors);
+		g_string_append_printf(out,
+				       g_dngettext(NULL, " (%u vector in use)",
+						   " (%u vectors in use)", d->msi_vectors),
+				       d->msi_vectors);
 	g_string_append_c(out, '\n');
 	if (d->driver)
 		g_string_append_printf(out, _("\tKernel driver in use: %s\n"), d->driver);

@@ -197,6 +197,21 @@ static void rule_critical(struct kd_hostdev *d)
 				   "and --force")));
 }
 
+/* g_ptr_array_sort is not stable: ties keep their order through the original positions. */
+static gint by_severity(gconstpointer a, gconstpointer b, gpointer array)
+{
+	const struct kd_reason *x = *(struct kd_reason *const *)a,
+			       *y = *(struct kd_reason *const *)b;
+	GPtrArray *reasons = array;
+	guint ix = 0, iy = 0;
+
+	if (x->severity != y->severity)
+		return (int)y->severity - (int)x->severity;
+	g_ptr_array_find(reasons, x, &ix);
+	g_ptr_array_find(reasons, y, &iy);
+	return (int)ix - (int)iy;
+}
+
 static void decide(struct kd_host *host, struct kd_hostdev *d)
 {
 	enum kd_severity worst = KD_NOTE;
@@ -226,6 +241,8 @@ static void decide(struct kd_host *host, struct kd_hostdev *d)
 				g_strdup(_("a guest reboot may leave it in a bad state; a host "
 					   "power cycle resets it")));
 	}
+	/* Worst first, in the order the rules found them. */
+	g_ptr_array_sort_with_data(d->reasons, by_severity, d->reasons);
 	for (guint i = 0; i < d->reasons->len; i++) {
 		struct kd_reason *r = g_ptr_array_index(d->reasons, i);
 
