@@ -362,6 +362,24 @@ static bool apply_host_root(struct kd_config *cfg, const char *value, GError **e
 	return true;
 }
 
+static bool apply_vfio_bind(struct kd_config *cfg, const char *value, GError **err)
+{
+	cfg->vfio_bind = value;
+	return true;
+}
+
+static bool apply_vfio_restore(struct kd_config *cfg, const char *value, GError **err)
+{
+	cfg->vfio_restore = value;
+	return true;
+}
+
+static bool apply_force(struct kd_config *cfg, const char *value, GError **err)
+{
+	cfg->force = true;
+	return true;
+}
+
 static const struct kd_cli_option program_options[] = {
 	{ "help", "h", NULL, N_("show this help and exit"), apply_help },
 	{ "version", "V", NULL, N_("show the version and exit"), apply_version },
@@ -402,6 +420,14 @@ static const struct kd_cli_option program_options[] = {
 	{ "host-root", NULL, "DIR",
 	  N_("read sysfs and procfs below DIR (a copied host tree) instead of /"),
 	  apply_host_root },
+	{ "vfio-bind", NULL, "ADDR",
+	  N_("give host device ADDR (and its IOMMU group) to vfio-pci until -vfio-restore"),
+	  apply_vfio_bind },
+	{ "vfio-restore", NULL, "ADDR",
+	  N_("give ADDR back to the driver it had before kvmdesk took it"), apply_vfio_restore },
+	{ "force", NULL, NULL,
+	  N_("with -vfio-bind: allow the boot display, root disk controller or default-route NIC"),
+	  apply_force },
 	{ "enable-kvm", NULL, NULL, N_("accepted for qemu-kvm compatibility (always on)"),
 	  apply_accel },
 	{ "accel", NULL, "kvm", N_("accepted for QEMU compatibility: only kvm"), apply_accel },

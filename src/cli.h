@@ -37,6 +37,9 @@ struct kd_config {
 	bool check_host;
 	bool json;
 	const char *host_root; /* read sysfs/procfs below this directory; NULL: "/" */
+	const char *vfio_bind; /* PCI address to give to vfio-pci */
+	const char *vfio_restore; /* PCI address to give back */
+	bool force;
 };
 
 /* Fills cfg with the defaults (128 MiB, one vCPU, as qemu-kvm). */

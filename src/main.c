@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "assign/bind.h"
 #include "assign/hostdev.h"
 #include "cli.h"
 #include "hw/machine.h"
@@ -66,11 +67,33 @@ static int run_inventory(const struct kd_config *cfg)
 {
 	g_autoptr(GError) err = NULL;
 	struct kd_host *host = kd_host_scan(cfg->host_root, &err);
+	g_autoptr(GString) recovered = g_string_new(NULL);
 	g_autofree char *text = NULL;
 
 	if (!host) {
 		fprintf(stderr, "%s: %s\n", PACKAGE, err->message);
 		return EXIT_FAILURE;
+	}
+	/* Devices an earlier kvmdesk held when it died go back to their drivers first. */
+	if (kd_bind_recover(host, recovered)) {
+		fprintf(stderr, "%s", recovered->str);
+		kd_host_free(host);
+		host = kd_host_scan(cfg->host_root, &err);
+		if (!host) {
+			fprintf(stderr, "%s: %s\n", PACKAGE, err->message);
+			return EXIT_FAILURE;
+		}
+	}
+	if (cfg->vfio_bind || cfg->vfio_restore) {
+		bool ok = cfg->vfio_bind ? kd_bind_vfio(host, cfg->vfio_bind, cfg->force, 0, &err)
+					 : kd_bind_restore(host, cfg->vfio_restore, &err);
+
+		if (!ok)
+			fprintf(stderr, "%s: %s\n", PACKAGE, err->message);
+		kd_host_free(host);
+		return ok				  ? EXIT_SUCCESS
+		       : err->code == KD_BIND_ERROR_SYSFS ? EXIT_FAILURE
+							  : KD_EXIT_USAGE;
 	}
 	if (cfg->check_host)
 		text = kd_host_format_checks(host);
@@ -170,7 +193,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, _("%s: -json goes with -list-host-devices\n"), PACKAGE);
 		return KD_EXIT_USAGE;
 	}
-	if (cfg.list_host_devices || cfg.check_host)
+	if (cfg.list_host_devices || cfg.check_host || cfg.vfio_bind || cfg.vfio_restore)
 		return run_inventory(&cfg);
 	if (cfg.host_root) {
 		fprintf(stderr, _("%s: -host-root goes with -list-host-devices or -check-host\n"),
