@@ -164,6 +164,10 @@ static char *lookup(struct pci_access *pacc, int flags, ...)
 	case PCI_LOOKUP_CLASS:
 		name = pci_lookup_name(pacc, buf, sizeof(buf), flags | PCI_LOOKUP_NO_NUMBERS,
 				       va_arg(ap, unsigned));
+		/* For an unknown subclass libpci answers "Base class [bbss]": the number is
+		 * printed beside the name anyway. */
+		if (name && g_str_has_suffix(name, "]") && strstr(name, " ["))
+			*strrchr(name, '[') = 0, g_strchomp(name);
 		break;
 	default:
 		name = NULL;

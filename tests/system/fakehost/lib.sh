@@ -38,21 +38,31 @@ make_initramfs() {
 	(cd "$root" && find . | cpio -o -H newc --quiet) >"$out"
 }
 
-# run_fakehost SCRIPT LOG: boots L1, runs SCRIPT (a host path) inside it, L1's console to LOG.
-# Returns the script's exit status (or 124 on timeout, 125 if L1 never reported).
-run_fakehost() {
-	local script=$1 log=$2 code
-	[ -s "$TEST_TMP/l1.cpio" ] || make_initramfs "$FAKEHOST_DIR/l1-init" "$TEST_TMP/l1.cpio" \
-		kvm-amd 9p 9pnet-virtio virtio-pci || return 125
+# run_fakehost_with INITRAMFS SCRIPT LOG [APPEND [QEMU-ARGS...]]: boots L1 (-M pc unless
+# QEMU-ARGS choose), runs SCRIPT (a host path) inside it, L1's console to LOG. Returns the
+# script's exit status (124 on timeout, 125 if L1 never reported).
+run_fakehost_with() {
+	local initramfs=$1 script=$2 log=$3 append=${4:-} code
+	shift 3
+	[ $# -gt 0 ] && shift
 	run_with_timeout "${FAKEHOST_TIMEOUT:-900}" "$(qemu_binary)" -accel tcg -cpu max -smp 2 \
-		-m 2048 -M pc -nodefaults -no-user-config -display none -no-reboot \
-		-kernel "$KCACHE/vmlinux" -initrd "$TEST_TMP/l1.cpio" \
-		-append "console=ttyS0 quiet panic=-1 kdscript=$script" \
+		-m 2048 -nodefaults -no-user-config -display none -no-reboot \
+		-kernel "$KCACHE/vmlinux" -initrd "$initramfs" \
+		-append "console=ttyS0 quiet panic=-1 kdscript=$script $append" \
 		-serial "file:$log" \
 		-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
-		-device isa-debug-exit,iobase=0xf4,iosize=4 >/dev/null 2>&1
+		-device isa-debug-exit,iobase=0xf4,iosize=4 "$@" >/dev/null 2>&1
 	code=$?
+	# The serial console ends lines with CR LF.
+	[ -f "$log" ] && sed -i 's/\r$//' "$log"
 	[ $code = 124 ] || [ $code = 137 ] && return 124
 	grep -q '^KDL1: script status' "$log" || return 125
 	return $((code >> 1))
+}
+
+# run_fakehost SCRIPT LOG: the plain fake host (KVM and 9p) on an i440FX board.
+run_fakehost() {
+	[ -s "$TEST_TMP/l1.cpio" ] || make_initramfs "$FAKEHOST_DIR/l1-init" "$TEST_TMP/l1.cpio" \
+		kvm-amd 9p 9pnet-virtio virtio-pci || return 125
+	run_fakehost_with "$TEST_TMP/l1.cpio" "$1" "$2" "" -M pc
 }
