@@ -58,7 +58,7 @@ for p in problems:
 print("KDINV: compare %s" % ("ok" if not problems else "FAILED"))
 PY
 
-tap_plan 8
+tap_plan 9
 
 # --- i440FX with IRQ sharing ---
 script="$TEST_TMP/pc.sh"
@@ -113,6 +113,12 @@ sh -c 'exit 0' & dead=\$!; wait \$dead
 sed -i "s/^pid=.*/pid=\$dead/" /run/kvmdesk/bindings/\$edu
 "$KVMDESK" -check-host 2>&1 >/dev/null | sed 's/^/[recover] /'
 echo "KDL1: driver after recovery: \$(basename \$(readlink /sys/bus/pci/devices/\$edu/driver 2>/dev/null) 2>/dev/null)"
+# The NIC that carries the default route is refused without --force. (A route is only
+# configuration here: nothing is sent.)
+nic=\$(basename \$(readlink /sys/class/net/eth0/device))
+ip link set eth0 up && ip addr add 192.0.2.15/24 dev eth0 && ip route add default via 192.0.2.1
+"$KVMDESK" -vfio-bind \$nic 2>&1 | sed 's/^/[refuse] /'; echo "KDL1: bind of the route NIC status \$?"
+echo "KDL1: route NIC driver: \$(basename \$(readlink /sys/bus/pci/devices/\$nic/driver))"
 exit 0
 SCRIPT
 LOG="$TEST_TMP/q35.log"
@@ -146,5 +152,11 @@ if grep -q '^\[recover\] restored .* (kvmdesk pid [0-9]*, which held it, is gone
 	tap_ok "a binding left by a dead kvmdesk is restored at the next start; edu masks INTx"
 else
 	tap_not_ok "crash recovery or INTx probe"
+fi
+if grep -q '^\[refuse\] kvmdesk: .*it carries the default route; the host would lose it' "$LOG" &&
+	grep -q '^KDL1: route NIC driver: e1000' "$LOG"; then
+	tap_ok "the default-route NIC is refused without --force and keeps its driver"
+else
+	tap_not_ok "default-route NIC refusal"
 fi
 exit 0
