@@ -21,6 +21,14 @@
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
 #define CPUID_1_ECX_X2APIC (1u << 21)
 #define CPUID_1_EDX_HTT (1u << 28)
+#define CPUID_KVM_FEATURES 0x40000001
+/* KVM paravirtual features a guest may use (Documentation/virt/kvm/x86/cpuid.rst): the set
+ * QEMU enables by default - kvmclock (0, 3), no I/O delay (1), async page faults (4), steal
+ * time (5), PV EOI (6), stable clock bit (24). Left out: PV unhalt/spinlocks (7), PV TLB flush
+ * (9), PV IPIs (11), PV sched yield (13) and the like, which rely on timely kicks between
+ * vCPUs and have hung Linux guests' shutdown under nested KVM here. */
+#define KVM_PV_FEATURES_ALLOWED                                                                    \
+	((1u << 0) | (1u << 1) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 24))
 
 /* MSRs a reset must bring back to their power-on values (SDM vol. 3A, 9.1 table 9-1), and
  * KVM's paravirtual ones that would otherwise keep writing into guest memory after a reset. */
@@ -150,6 +158,10 @@ static void set_cpuid(struct kd_vcpu *vcpu, GError **err_out, bool *ok)
 			break;
 		case 0x80000008:
 			e->ecx = (e->ecx & ~0xFFu) | ((ncpus - 1) & 0xFF);
+			break;
+		case CPUID_KVM_FEATURES:
+			e->eax &= KVM_PV_FEATURES_ALLOWED;
+			e->edx = 0; /* no hints: vCPUs are not pinned to dedicated host CPUs */
 			break;
 		}
 	}

@@ -23,7 +23,7 @@ cp "$TEST_TMP/l2.cpio" /run/l2.cpio
 for kernel in bzImage vmlinux; do
 	echo "KDL1: booting \$kernel"
 	start=\$(cut -d' ' -f1 /proc/uptime)
-	timeout 300 "$KVMDESK" -m 256M -smp 2 -kernel /run/\$kernel -initrd /run/l2.cpio \\
+	timeout -k 5 120 "$KVMDESK" -m 256M -smp 2 -kernel /run/\$kernel -initrd /run/l2.cpio \\
 		-append "console=ttyS0 quiet panic=-1 pci=noearly" -nographic -no-reboot \\
 		</dev/null >/run/l2.log 2>&1
 	status=\$?
@@ -31,7 +31,7 @@ for kernel in bzImage vmlinux; do
 	sed "s/^/[\$kernel] /" /run/l2.log
 	echo "KDL1: \$kernel exit \$status after \$(echo "\$end - \$start" | bc 2>/dev/null || echo "\$start..\$end") s"
 done
-timeout 60 "$KVMDESK" -m 64 -display none -kernel "$KVMDESK_GUEST_DIR/engine.elf" \
+timeout -k 5 60 "$KVMDESK" -m 64 -display none -kernel "$KVMDESK_GUEST_DIR/engine.elf" \
 	-append reset=triple -debugcon stdio -device isa-debug-exit </dev/null 2>&1 | sed 's/^/[triple] /'
 exit 0
 SCRIPT

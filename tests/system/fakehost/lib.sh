@@ -45,7 +45,7 @@ run_fakehost_with() {
 	local initramfs=$1 script=$2 log=$3 append=${4:-} code
 	shift 3
 	[ $# -gt 0 ] && shift
-	run_with_timeout "${FAKEHOST_TIMEOUT:-900}" "$(qemu_binary)" -accel tcg -cpu max -smp 2 \
+	run_with_timeout "${FAKEHOST_TIMEOUT:-240}" "$(qemu_binary)" -accel tcg -cpu max -smp 1 \
 		-m 2048 -nodefaults -no-user-config -display none -no-reboot \
 		-kernel "$KCACHE/vmlinux" -initrd "$initramfs" \
 		-append "console=ttyS0 quiet panic=-1 kdscript=$script $append" \
