@@ -362,6 +362,12 @@ static bool apply_host_root(struct kd_config *cfg, const char *value, GError **e
 	return true;
 }
 
+static bool apply_dump_host(struct kd_config *cfg, const char *value, GError **err)
+{
+	cfg->dump_host = value;
+	return true;
+}
+
 static bool apply_vfio_bind(struct kd_config *cfg, const char *value, GError **err)
 {
 	cfg->vfio_bind = value;
@@ -420,6 +426,10 @@ static const struct kd_cli_option program_options[] = {
 	{ "host-root", NULL, "DIR",
 	  N_("read sysfs and procfs below DIR (a copied host tree) instead of /"),
 	  apply_host_root },
+	{ "dump-host", NULL, "DIR",
+	  N_("copy what -list-host-devices reads into DIR (for bug reports; read back with "
+	     "-host-root)"),
+	  apply_dump_host },
 	{ "vfio-bind", NULL, "ADDR",
 	  N_("give host device ADDR (and its IOMMU group) to vfio-pci until -vfio-restore"),
 	  apply_vfio_bind },

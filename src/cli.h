@@ -37,6 +37,7 @@ struct kd_config {
 	bool check_host;
 	bool json;
 	const char *host_root; /* read sysfs/procfs below this directory; NULL: "/" */
+	const char *dump_host; /* write a copy of the host's PCI view there */
 	const char *vfio_bind; /* PCI address to give to vfio-pci */
 	const char *vfio_restore; /* PCI address to give back */
 	bool force;

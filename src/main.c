@@ -95,6 +95,17 @@ static int run_inventory(const struct kd_config *cfg)
 		       : err->code == KD_BIND_ERROR_SYSFS ? EXIT_FAILURE
 							  : KD_EXIT_USAGE;
 	}
+	if (cfg->dump_host) {
+		bool ok = kd_host_dump(host, cfg->dump_host, &err);
+
+		if (ok)
+			printf(_("%s: wrote %u devices to %s (read it with -host-root)\n"), PACKAGE,
+			       host->devices->len, cfg->dump_host);
+		else
+			fprintf(stderr, "%s: %s\n", PACKAGE, err->message);
+		kd_host_free(host);
+		return ok ? EXIT_SUCCESS : EXIT_FAILURE;
+	}
 	if (cfg->check_host)
 		text = kd_host_format_checks(host);
 	else if (cfg->json)
@@ -193,7 +204,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, _("%s: -json goes with -list-host-devices\n"), PACKAGE);
 		return KD_EXIT_USAGE;
 	}
-	if (cfg.list_host_devices || cfg.check_host || cfg.vfio_bind || cfg.vfio_restore)
+	if (cfg.list_host_devices || cfg.check_host || cfg.vfio_bind || cfg.vfio_restore ||
+	    cfg.dump_host)
 		return run_inventory(&cfg);
 	if (cfg.host_root) {
 		fprintf(stderr, _("%s: -host-root goes with -list-host-devices or -check-host\n"),

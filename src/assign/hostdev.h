@@ -100,6 +100,9 @@ const char *kd_verdict_name(enum kd_verdict v);
 /* The lines for /etc/modprobe.d that keep host drivers off dev, or NULL when none bind it. */
 char *kd_hostdev_blacklist_lines(const struct kd_hostdev *dev);
 
+/* Writes what the inventory reads (and the INTx probe results) below dest, for -host-root. */
+bool kd_host_dump(struct kd_host *host, const char *dest, GError **err);
+
 /* Output: lspci -k style with verdicts and warnings, JSON for scripts, and the host checks. */
 char *kd_host_format_table(struct kd_host *host);
 char *kd_host_format_json(struct kd_host *host);

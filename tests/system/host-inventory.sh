@@ -27,7 +27,7 @@ golden() {
 	fi
 }
 
-tap_plan 10
+tap_plan 12
 for host in article noiommu; do
 	python3 "$FIXTURE" "$DATA/$host.spec" "$TEST_TMP/$host" || tap_skip_all "fixture $host failed"
 done
@@ -75,6 +75,26 @@ if "$KVMDESK" -list-host-devices -json >"$TEST_TMP/real.json" 2>"$TEST_TMP/real.
 	tap_ok "the real host's inventory runs and its JSON parses ($(grep -c '"address"' "$TEST_TMP/real.json") devices)"
 else
 	tap_not_ok "real host inventory"; tap_diag_file "$TEST_TMP/real.err"
+fi
+
+# -dump-host copies what the inventory reads: a dump lists exactly like its source.
+"$KVMDESK" -dump-host "$TEST_TMP/dump-article" -host-root "$TEST_TMP/article" >/dev/null &&
+	"$KVMDESK" -list-host-devices -host-root "$TEST_TMP/dump-article" >"$TEST_TMP/dump.table" &&
+	"$KVMDESK" -list-host-devices -json -host-root "$TEST_TMP/dump-article" >"$TEST_TMP/dump.json"
+if cmp -s "$TEST_TMP/dump.table" "$DATA/article.table" && cmp -s "$TEST_TMP/dump.json" "$DATA/article.json"; then
+	tap_ok "a dump of the article host lists exactly like it (table and JSON, probe results kept)"
+else
+	tap_not_ok "dump of the article host differs"
+	diff -u "$DATA/article.table" "$TEST_TMP/dump.table" | head -30 | sed 's/^/# /'
+fi
+"$KVMDESK" -dump-host "$TEST_TMP/dump-real" >/dev/null &&
+	"$KVMDESK" -list-host-devices >"$TEST_TMP/live.table" &&
+	"$KVMDESK" -list-host-devices -host-root "$TEST_TMP/dump-real" >"$TEST_TMP/dump-real.table"
+if cmp -s "$TEST_TMP/live.table" "$TEST_TMP/dump-real.table"; then
+	tap_ok "a dump of this machine lists exactly like the machine itself"
+else
+	tap_not_ok "dump of this machine differs"
+	diff -u "$TEST_TMP/live.table" "$TEST_TMP/dump-real.table" | head -30 | sed 's/^/# /'
 fi
 
 err=$("$KVMDESK" -list-host-devices -host-root /nonexistent 2>&1); code=$?
