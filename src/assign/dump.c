@@ -61,7 +61,10 @@ static void make_dir(const char *dest, const char *rel)
 	g_mkdir_with_parents(path, 0755);
 }
 
-static void copy_children(struct kd_host *host, const char *dest, const char *rel)
+/* Recreates the entries of a directory: its real subdirectories (usb1/, card0/, eth0/; not
+ * links such as driver or subsystem, which lead out of the device), or, with files, its files
+ * and their contents (msi_irqs/<n>). */
+static void copy_entries(struct kd_host *host, const char *dest, const char *rel, bool files)
 {
 	g_autofree char *from = kd_root_path(host, "%s", rel);
 	GDir *dir = g_dir_open(from, 0, NULL);
@@ -71,27 +74,11 @@ static void copy_children(struct kd_host *host, const char *dest, const char *re
 		g_autofree char *child = g_build_filename(rel, name, NULL);
 		g_autofree char *source = g_build_filename(from, name, NULL);
 
-		/* Only real directories (usb1/, card0/, eth0/): not files, and not
-		 * links such as driver or subsystem, which lead out of the device. */
-		if (g_file_test(source, G_FILE_TEST_IS_DIR) &&
-		    !g_file_test(source, G_FILE_TEST_IS_SYMLINK))
+		if (files)
+			copy_file(host, dest, child);
+		else if (g_file_test(source, G_FILE_TEST_IS_DIR) &&
+			 !g_file_test(source, G_FILE_TEST_IS_SYMLINK))
 			make_dir(dest, child);
-	}
-	if (dir)
-		g_dir_close(dir);
-}
-
-/* msi_irqs/<n> are files: copied as they are. */
-static void copy_files_in(struct kd_host *host, const char *dest, const char *rel)
-{
-	g_autofree char *from = kd_root_path(host, "%s", rel);
-	GDir *dir = g_dir_open(from, 0, NULL);
-	const char *name;
-
-	while (dir && (name = g_dir_read_name(dir))) {
-		g_autofree char *child = g_build_filename(rel, name, NULL);
-
-		copy_file(host, dest, child);
 	}
 	if (dir)
 		g_dir_close(dir);
@@ -131,15 +118,15 @@ static void dump_device(struct kd_host *host, const char *dest, const struct kd_
 		copy_link(host, dest, link);
 	}
 	/* Children that map interrupt handlers to the device: usbN, sound/cardN, net/IFACE. */
-	copy_children(host, dest, base);
+	copy_entries(host, dest, base, false);
 	{
 		g_autofree char *msi = g_strdup_printf("%s/msi_irqs", base);
 		g_autofree char *net = g_strdup_printf("%s/net", base);
 		g_autofree char *sound = g_strdup_printf("%s/sound", base);
 
-		copy_files_in(host, dest, msi);
-		copy_children(host, dest, net);
-		copy_children(host, dest, sound);
+		copy_entries(host, dest, msi, true);
+		copy_entries(host, dest, net, false);
+		copy_entries(host, dest, sound, false);
 	}
 	if (d->netdevs) {
 		g_auto(GStrv) names = g_strsplit(d->netdevs, " ", -1);
@@ -191,7 +178,7 @@ static void write_aliases(struct kd_host *host, const char *dest)
 
 bool kd_host_dump(struct kd_host *host, const char *dest, GError **err)
 {
-	g_autofree char *mounts = NULL, *path = NULL;
+	g_auto(GStrv) mounts = NULL;
 
 	if (g_mkdir_with_parents(dest, 0755) < 0) {
 		g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
@@ -201,7 +188,7 @@ bool kd_host_dump(struct kd_host *host, const char *dest, GError **err)
 	for (size_t i = 0; i < G_N_ELEMENTS(host_files); i++)
 		copy_file(host, dest, host_files[i]);
 	make_dir(dest, "sys/kernel/iommu_groups");
-	copy_children(host, dest, "sys/kernel/iommu_groups");
+	copy_entries(host, dest, "sys/kernel/iommu_groups", false);
 	make_dir(dest, "sys/bus/pci/devices");
 	if (host->vfio_pci_available) {
 		g_autofree char *loaded = kd_root_path(host, "sys/bus/pci/drivers/vfio-pci");
@@ -222,11 +209,9 @@ bool kd_host_dump(struct kd_host *host, const char *dest, GError **err)
 		dump_device(host, dest, g_ptr_array_index(host->devices, i));
 	write_aliases(host, dest);
 	/* The root file system's block device link, for the root-disk check. */
-	path = kd_root_path(host, "proc/mounts");
-	if (g_file_get_contents(path, &mounts, NULL, NULL)) {
-		g_auto(GStrv) lines = g_strsplit(mounts, "\n", -1);
-
-		for (char **l = lines; *l; l++) {
+	mounts = kd_root_lines(host, "proc/mounts");
+	if (mounts) {
+		for (char **l = mounts; *l; l++) {
 			g_auto(GStrv) f = g_strsplit(*l, " ", 3);
 
 			if (f[0] && f[1] && !strcmp(f[1], "/") && g_str_has_prefix(f[0], "/dev/")) {

@@ -52,16 +52,12 @@ static char *block_link(struct kd_host *host, const char *name)
 
 static void mark_root_disk(struct kd_host *host)
 {
-	g_autofree char *mounts_path = kd_root_path(host, "proc/mounts");
-	g_autofree char *mounts = NULL, *name = NULL, *target = NULL;
-	g_auto(GStrv) lines = NULL;
+	g_auto(GStrv) lines = kd_root_lines(host, "proc/mounts");
+	g_autofree char *name = NULL, *target = NULL;
 	struct kd_hostdev *d;
 
-	if (!g_file_get_contents(mounts_path, &mounts, NULL, NULL))
-		return;
-	lines = g_strsplit(mounts, "\n", -1);
 	/* The last mount on / is the one in effect. */
-	for (char **l = lines; *l; l++) {
+	for (char **l = lines; l && *l; l++) {
 		g_auto(GStrv) f = g_strsplit(*l, " ", 3);
 
 		if (f[0] && f[1] && !strcmp(f[1], "/") && g_str_has_prefix(f[0], "/dev/")) {
@@ -101,14 +97,9 @@ static void mark_root_disk(struct kd_host *host)
 
 static void mark_default_route(struct kd_host *host)
 {
-	g_autofree char *path = kd_root_path(host, "proc/net/route");
-	g_autofree char *routes = NULL;
-	g_auto(GStrv) lines = NULL;
+	g_auto(GStrv) lines = kd_root_lines(host, "proc/net/route");
 
-	if (!g_file_get_contents(path, &routes, NULL, NULL))
-		return;
-	lines = g_strsplit(routes, "\n", -1);
-	for (char **l = lines; *l; l++) {
+	for (char **l = lines; l && *l; l++) {
 		g_auto(GStrv) f = g_strsplit_set(*l, " \t", -1);
 		g_autofree char *link = NULL, *dev_path = NULL, *target = NULL;
 		struct kd_hostdev *d;

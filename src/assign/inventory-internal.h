@@ -8,6 +8,8 @@
 
 char *kd_root_path(const struct kd_host *host, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 char *kd_root_read(const struct kd_host *host, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* The file's lines (NULL when it cannot be read). */
+char **kd_root_lines(const struct kd_host *host, const char *rel);
 char *kd_root_link_name(const struct kd_host *host, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 void kd_reason_free(gpointer p);

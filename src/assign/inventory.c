@@ -54,6 +54,16 @@ char *kd_root_read(const struct kd_host *host, const char *fmt, ...)
 	return text;
 }
 
+char **kd_root_lines(const struct kd_host *host, const char *rel)
+{
+	g_autofree char *path = g_build_filename(host->root, rel, NULL);
+	g_autofree char *text = NULL;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return NULL;
+	return g_strsplit(text, "\n", -1);
+}
+
 /* Basename of a symlink's target, or NULL. */
 char *kd_root_link_name(const struct kd_host *host, const char *fmt, ...)
 {
@@ -392,14 +402,9 @@ static void probe_intx_mask(struct kd_host *host, struct kd_hostdev *d)
 /* ------------------------------------------------------------------ the host */
 static void scan_cpu(struct kd_host *host)
 {
-	g_autofree char *path = kd_root_path(host, "proc/cpuinfo");
-	g_autofree char *text = NULL;
-	g_auto(GStrv) lines = NULL;
+	g_auto(GStrv) lines = kd_root_lines(host, "proc/cpuinfo");
 
-	if (!g_file_get_contents(path, &text, NULL, NULL))
-		return;
-	lines = g_strsplit(text, "\n", -1);
-	for (char **l = lines; *l; l++) {
+	for (char **l = lines; l && *l; l++) {
 		if (g_str_has_prefix(*l, "vendor_id") && !host->cpu_vendor)
 			host->cpu_vendor = g_strdup(g_strstrip(strchr(*l, ':') + 1));
 		if (g_str_has_prefix(*l, "flags") && strchr(*l, ':')) {

@@ -16,7 +16,7 @@
 static GPtrArray *line_handlers(struct kd_host *host, int irq)
 {
 	g_autofree char *actions = kd_root_read(host, "sys/kernel/irq/%d/actions", irq);
-	g_autofree char *interrupts = NULL, *path = NULL;
+	g_auto(GStrv) lines = NULL;
 	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
 
 	if (actions) {
@@ -27,9 +27,8 @@ static GPtrArray *line_handlers(struct kd_host *host, int irq)
 				g_ptr_array_add(names, g_strdup(*p));
 		return names;
 	}
-	path = kd_root_path(host, "proc/interrupts");
-	if (g_file_get_contents(path, &interrupts, NULL, NULL)) {
-		g_auto(GStrv) lines = g_strsplit(interrupts, "\n", -1);
+	lines = kd_root_lines(host, "proc/interrupts");
+	if (lines) {
 		g_autofree char *label = g_strdup_printf("%d:", irq);
 
 		for (char **l = lines; *l; l++) {

@@ -40,6 +40,7 @@ struct kd_fw_cfg {
 	GArray *entries; /* struct entry, items and files */
 	uint16_t next_file_key;
 	uint16_t selected;
+	struct entry *current; /* the selected item, or NULL: looked up once per selection */
 	uint32_t offset;
 	uint32_t dma_high;
 	uint64_t dma_transfers;
@@ -69,6 +70,8 @@ static void put_entry(struct kd_fw_cfg *fw, uint16_t key, const char *name, GByt
 		return;
 	}
 	g_array_append_val(fw->entries, e);
+	/* The array may have moved. */
+	fw->current = find(fw, fw->selected);
 }
 
 void kd_fw_cfg_add_bytes(struct kd_fw_cfg *fw, uint16_t key, const void *data, size_t len)
@@ -172,12 +175,13 @@ bool kd_fw_cfg_add_file(struct kd_fw_cfg *fw, const char *name, const void *data
 static void select_key(struct kd_fw_cfg *fw, uint16_t key)
 {
 	fw->selected = key;
+	fw->current = find(fw, key);
 	fw->offset = 0;
 }
 
 static uint8_t read_byte(struct kd_fw_cfg *fw)
 {
-	struct entry *e = find(fw, fw->selected);
+	struct entry *e = fw->current;
 	gsize len;
 	const uint8_t *data;
 
@@ -231,7 +235,7 @@ static void run_dma(struct kd_fw_cfg *fw, uint64_t address)
 	if (control & DMA_SELECT)
 		select_key(fw, (uint16_t)(control >> 16));
 	if (control & DMA_READ) {
-		struct entry *e = find(fw, fw->selected);
+		struct entry *e = fw->current;
 		uint8_t *dst = kd_vm_gpa_to_hva(vm, target, length);
 
 		if (!dst && length) {
