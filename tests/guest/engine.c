@@ -8,6 +8,8 @@
  *   pci      the four chipset functions, masks, BAR sizing, BAR moves, PAM
  *   pmtimer  the 3.579545 MHz ACPI timer against the PIT
  *   reset=cf9|kbd|port92|triple   the machine resets and boots this guest again
+ *   hostile [seed=N]  random configuration-space writes, port and DMA storms, straddling
+ *            accesses; the machine must still answer correctly afterwards
  * Options: mem_mib=N (the VM's -m, for fwcfg).
  */
 #include "kd.h"
@@ -373,6 +375,109 @@ static void test_pmtimer(void)
 	KD_CHECK(ticks > 60000 && ticks < 200000);
 }
 
+/* ------------------------------------------------------------------ hostile */
+static uint64_t rng_state;
+
+static uint64_t rng(void)
+{
+	/* xorshift64: reproducible from the seed the log prints. */
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static void test_hostile(const struct kd_boot_info *boot)
+{
+	static const unsigned functions[4][2] = { { 0, 0 }, { 1, 0 }, { 1, 1 }, { 1, 3 } };
+	static const uint32_t ids[4] = { 0x12378086, 0x70008086, 0x70108086, 0x71138086 };
+	/* Ports of devices that may take any byte: RTC, COM1, fw_cfg, keyboard data, POST.
+	 * 0x92, 0xCF9 and the keyboard's command port reset by design; 0xF4 ends the test. */
+	static const uint16_t ports[] = { 0x70,	 0x71,	0x3F8, 0x3F9, 0x3FA, 0x3FB, 0x3FC,
+					  0x3FD, 0x3FE, 0x3FF, 0x510, 0x511, 0x60,  0x80 };
+	static uint8_t scratch[4096] __attribute__((aligned(16)));
+	static volatile struct fw_cfg_dma req __attribute__((aligned(16)));
+	uint64_t writes = 0;
+
+	rng_state = kd_cmdline_u64(boot, "seed", 0x9E3779B97F4A7C15ull) | 1;
+	kd_printf("hostile: seed %#lx\n", rng_state);
+
+	/* Configuration space: random offsets, sizes and values in every function. */
+	for (unsigned i = 0; i < 4000; i++, writes++) {
+		uint64_t r = rng();
+		const unsigned *f = functions[r % 4];
+		unsigned size = 1u << ((r >> 8) % 3),
+			 off = (unsigned)(r >> 16) & 0xFF & ~(size - 1);
+		uint32_t v = (uint32_t)(r >> 32);
+
+		if (size == 1)
+			kd_pci_write8(0, f[0], f[1], off, (uint8_t)v);
+		else if (size == 2)
+			kd_pci_write16(0, f[0], f[1], off, (uint16_t)v);
+		else
+			kd_pci_write32(0, f[0], f[1], off, v);
+	}
+	/* Device ports, every size, including accesses that run past a device's last port. */
+	for (unsigned i = 0; i < 6000; i++, writes++) {
+		uint64_t r = rng();
+		uint16_t port = ports[r % (sizeof(ports) / sizeof(ports[0]))];
+
+		switch ((r >> 8) % 6) {
+		case 0:
+			outb(port, (uint8_t)(r >> 16));
+			break;
+		case 1:
+			outw(port, (uint16_t)(r >> 16));
+			break;
+		case 2:
+			outl(port, (uint32_t)(r >> 16));
+			break;
+		case 3:
+			(void)inb(port);
+			break;
+		case 4:
+			(void)inw(port);
+			break;
+		default:
+			(void)inl(port);
+		}
+	}
+	/* fw_cfg DMA: random items, operations and lengths, aimed outside RAM or past the end
+	 * of a small buffer; nothing may land outside that buffer. */
+	memset(scratch, 0x5A, sizeof(scratch));
+	for (unsigned i = 0; i < 500; i++, writes++) {
+		uint64_t r = rng();
+		uint64_t target = (r & 1) ? 0xF0000000ull + ((r >> 1) & 0xFFFFFF0)
+					  : (uint64_t)(uintptr_t)scratch + ((r >> 1) & 0x7FF);
+		uint32_t len = (r >> 40) & 1 ? (uint32_t)(r >> 8) : (uint32_t)((r >> 8) & 0x7FF);
+
+		if (target >= (uint64_t)(uintptr_t)scratch &&
+		    target + len > (uint64_t)(uintptr_t)scratch + sizeof(scratch))
+			len = (uint32_t)((uint64_t)(uintptr_t)scratch + sizeof(scratch) - target);
+		req.control = be32((uint32_t)(r >> 48) << 16 | (uint32_t)((r >> 4) & 0x1F));
+		req.length = be32(len);
+		req.address = __builtin_bswap64(target);
+		outl(FW_CFG_DMA_HIGH, 0);
+		outl(FW_CFG_DMA_LOW, be32((uint32_t)(uintptr_t)&req));
+	}
+	/* MMIO across the PCI window: unclaimed reads float high, writes vanish. */
+	for (unsigned i = 0; i < 3000; i++, writes++) {
+		uint64_t r = rng();
+		uint64_t addr = 0xE0000000ull + ((r >> 8) % (0xFEBFF000ull - 0xE0000000ull));
+
+		if (r & 1)
+			mmio_write32(addr & ~3ull, (uint32_t)(r >> 32));
+		else
+			KD_CHECK_EQ(mmio_read8(addr), 0xFF);
+	}
+	/* The machine still knows what it is. */
+	for (unsigned i = 0; i < 4; i++)
+		KD_CHECK_EQ(kd_pci_read32(0, functions[i][0], functions[i][1], 0), ids[i]);
+	outw(FW_CFG_SELECT, 0x0000);
+	KD_CHECK_EQ(inb(FW_CFG_DATA), 'Q');
+	kd_printf("hostile: %lu accesses, machine intact\n", writes);
+}
+
 /* ------------------------------------------------------------------ reset */
 static int test_reset(const struct kd_boot_info *boot)
 {
@@ -420,6 +525,8 @@ int kd_main(const struct kd_boot_info *boot)
 		test_pci();
 	else if (kd_cmdline_has(boot, "pmtimer"))
 		test_pmtimer();
+	else if (kd_cmdline_has(boot, "hostile"))
+		test_hostile(boot);
 	else
 		return test_reset(boot);
 	return 0;

@@ -31,7 +31,7 @@ check() {
 	fi
 }
 
-tap_plan 11
+tap_plan 13
 
 run pio; check "port I/O: unclaimed ports read all-ones, CMOS RAM, port 0x92"
 run mmio; check "MMIO: unclaimed reads all-ones at every size, in-kernel IOAPIC"
@@ -39,6 +39,12 @@ run rtc; check "RTC: BCD and binary time, periodic and update-ended interrupts"
 run fwcfg; check "fw_cfg: signature, features, directory and etc/e820 by PIO and DMA, DMA errors"
 run pci; check "PCI: chipset functions, write masks, BAR sizing and moves, PAM read-only"
 run pmtimer; check "ACPI PM timer runs at 3.58 MHz against the PIT"
+# A hostile guest: configuration-space, port, DMA and MMIO storms. A fixed seed, and a new one
+# each run (printed: "seed=N" on the engine's command line replays it).
+for seed in 1 $(od -An -N4 -tu4 /dev/urandom | tr -d ' '); do
+	run "hostile seed=$seed"
+	check "hostile guest (seed $seed): 13,500 random accesses, the machine still answers"
+done
 for how in cf9 kbd port92; do
 	run "reset=$how"
 	if [ "$status" = 0 ] && grep -q "^reset: second boot after reset=$how" "$log"; then
