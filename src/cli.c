@@ -25,6 +25,49 @@ static bool apply_version(struct kd_config *cfg, const char *value, GError **err
 	return true;
 }
 
+/* Strings the configuration points at live as long as the program: they are kept here (a
+ * global, so that leak checkers see them as reachable). */
+static GPtrArray *kept_strings;
+
+const char *kd_cli_keep(const char *s)
+{
+	if (!kept_strings)
+		kept_strings = g_ptr_array_new();
+	g_ptr_array_add(kept_strings, g_strdup(s));
+	return g_ptr_array_index(kept_strings, kept_strings->len - 1);
+}
+
+/* Splits "a=1,file=x,,y,b" at single commas; ",," is a literal comma. */
+GPtrArray *kd_split_options(const char *value)
+{
+	GPtrArray *items = g_ptr_array_new_with_free_func(g_free);
+	GString *cur = g_string_new(NULL);
+
+	for (const char *p = value;; p++) {
+		if (*p == ',' && p[1] == ',') {
+			g_string_append_c(cur, ',');
+			p++;
+		} else if (*p == ',' || !*p) {
+			g_ptr_array_add(items, g_string_free(cur, FALSE));
+			if (!*p)
+				break;
+			cur = g_string_new(NULL);
+		} else {
+			g_string_append_c(cur, *p);
+		}
+	}
+	return items;
+}
+
+const char *kd_ide_index_name(unsigned index)
+{
+	static const char *const names[KD_MAX_IDE_DRIVES] = { "primary master", "primary slave",
+							      "secondary master",
+							      "secondary slave" };
+
+	return index < KD_MAX_IDE_DRIVES ? names[index] : "?";
+}
+
 void kd_config_init(struct kd_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -286,7 +329,33 @@ static bool apply_device(struct kd_config *cfg, const char *value, GError **err)
 	return true;
 }
 
-/* -boot: what kvmdesk can honour so far. The boot order arrives with the disks. */
+/* A boot order is a string of device letters: c (first hard disk), d (CD-ROM), n (network),
+ * each at most once, as QEMU's -boot order=. */
+static bool parse_boot_order(struct kd_config *cfg, const char *order, GError **err)
+{
+	if (!*order) {
+		g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+			    _("-boot: empty boot order (use letters c, d and n)"));
+		return false;
+	}
+	for (const char *o = order; *o; o++) {
+		if (!strchr("cdn", *o)) {
+			g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+				    _("-boot: invalid boot device '%c' (c = hard disk, d = CD-ROM, "
+				      "n = network; kvmdesk has no floppy)"),
+				    *o);
+			return false;
+		}
+		if (strchr(o + 1, *o)) {
+			g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+				    _("-boot: boot device '%c' was given twice"), *o);
+			return false;
+		}
+	}
+	cfg->pc.boot_order = order;
+	return true;
+}
+
 static bool apply_boot(struct kd_config *cfg, const char *value, GError **err)
 {
 	g_auto(GStrv) parts = g_strsplit(value, ",", -1);
@@ -310,15 +379,219 @@ static bool apply_boot(struct kd_config *cfg, const char *value, GError **err)
 			cfg->pc.boot_reboot_timeout_set = true;
 		} else if (!strcmp(v, "menu=on") || !strcmp(v, "menu=off")) {
 			cfg->pc.boot_menu = !strcmp(v, "menu=on");
+		} else if (g_str_has_prefix(v, "order=") || (p == parts && !strchr(v, '=') && *v)) {
+			/* order=cd, or the old form -boot cd */
+			if (!parse_boot_order(cfg, kd_cli_keep(strchr(v, '=') ? v + 6 : v), err))
+				return false;
 		} else {
-			g_set_error(
-				err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
-				_("-boot: '%s' is not supported (reboot-timeout=MS, menu=on|off)"),
-				v);
+			g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+				    _("-boot: '%s' is not supported (order=DRIVES, "
+				      "reboot-timeout=MS, menu=on|off)"),
+				    v);
 			return false;
 		}
 	}
 	cfg->vm_requested = true;
+	return true;
+}
+
+/* ------------------------------------------------------------------ drives */
+
+static bool set_drive(struct kd_config *cfg, unsigned index, const struct kd_drive_config *d,
+		      const char *option, GError **err)
+{
+	if (cfg->pc.ide[index].present) {
+		g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+			    _("%s: IDE index %u (%s) is already in use"), option, index,
+			    kd_ide_index_name(index));
+		return false;
+	}
+	cfg->pc.ide[index] = *d;
+	cfg->pc.ide[index].present = true;
+	cfg->drives_given = true;
+	cfg->vm_requested = true;
+	return true;
+}
+
+static bool apply_hd(struct kd_config *cfg, unsigned index, const char *option, const char *file,
+		     GError **err)
+{
+	struct kd_drive_config d = { .file = file };
+
+	return set_drive(cfg, index, &d, option, err);
+}
+
+static bool apply_hda(struct kd_config *cfg, const char *value, GError **err)
+{
+	return apply_hd(cfg, 0, "-hda", value, err);
+}
+
+static bool apply_hdb(struct kd_config *cfg, const char *value, GError **err)
+{
+	return apply_hd(cfg, 1, "-hdb", value, err);
+}
+
+static bool apply_hdc(struct kd_config *cfg, const char *value, GError **err)
+{
+	return apply_hd(cfg, 2, "-hdc", value, err);
+}
+
+static bool apply_hdd(struct kd_config *cfg, const char *value, GError **err)
+{
+	return apply_hd(cfg, 3, "-hdd", value, err);
+}
+
+static bool apply_cdrom(struct kd_config *cfg, const char *value, GError **err)
+{
+	struct kd_drive_config d = { .cdrom = true, .file = value, .readonly = true };
+
+	return set_drive(cfg, 2, &d, "-cdrom", err);
+}
+
+static bool parse_on_off(const char *key, const char *v, bool *out, GError **err)
+{
+	if (!strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "true")) {
+		*out = true;
+		return true;
+	}
+	if (!strcmp(v, "off") || !strcmp(v, "no") || !strcmp(v, "false")) {
+		*out = false;
+		return true;
+	}
+	g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+		    _("-drive: %s must be on or off, not '%s'"), key, v);
+	return false;
+}
+
+static bool parse_drive_number(const char *key, const char *v, unsigned max, unsigned *out,
+			       GError **err)
+{
+	guint64 n;
+
+	if (!g_ascii_string_to_unsigned(v, 10, 0, max, &n, NULL)) {
+		g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+			    _("-drive: %s must be a number from 0 to %u, not '%s'"), key, max, v);
+		return false;
+	}
+	*out = (unsigned)n;
+	return true;
+}
+
+/* -drive file=F,if=ide,index=N,bus=B,unit=U,media=disk|cdrom,format=raw,readonly=on|off,
+ * cache=writeback|none. Commas inside a file name are doubled, as in QEMU. */
+static bool apply_drive(struct kd_config *cfg, const char *value, GError **err)
+{
+	g_autoptr(GPtrArray) items = kd_split_options(value);
+	struct kd_drive_config d = { 0 };
+	int index = -1, bus = -1, unit = -1;
+	bool media_given = false;
+
+	for (guint i = 0; i < items->len; i++) {
+		const char *item = g_ptr_array_index(items, i);
+		const char *eq = strchr(item, '=');
+		g_autofree char *key = eq ? g_strndup(item, (gsize)(eq - item)) : g_strdup(item);
+		const char *v = eq ? eq + 1 : "";
+		unsigned n;
+
+		if (!eq) {
+			g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+				    _("-drive: '%s' is not KEY=VALUE"), item);
+			return false;
+		}
+		if (!strcmp(key, "file")) {
+			d.file = kd_cli_keep(v);
+		} else if (!strcmp(key, "if")) {
+			if (strcmp(v, "ide") != 0) {
+				g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+					    _("-drive: interface '%s' is not available; kvmdesk's "
+					      "PC has IDE only (if=ide)"),
+					    v);
+				return false;
+			}
+		} else if (!strcmp(key, "index")) {
+			if (!parse_drive_number(key, v, KD_MAX_IDE_DRIVES - 1, &n, err))
+				return false;
+			index = (int)n;
+		} else if (!strcmp(key, "bus")) {
+			if (!parse_drive_number(key, v, 1, &n, err))
+				return false;
+			bus = (int)n;
+		} else if (!strcmp(key, "unit")) {
+			if (!parse_drive_number(key, v, 1, &n, err))
+				return false;
+			unit = (int)n;
+		} else if (!strcmp(key, "media")) {
+			if (strcmp(v, "disk") != 0 && strcmp(v, "cdrom") != 0) {
+				g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+					    _("-drive: media must be disk or cdrom, not '%s'"), v);
+				return false;
+			}
+			d.cdrom = !strcmp(v, "cdrom");
+			media_given = true;
+		} else if (!strcmp(key, "format")) {
+			if (strcmp(v, "raw") != 0) {
+				g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+					    _("-drive: format '%s' is not supported; kvmdesk reads "
+					      "raw images (convert with qemu-img convert -O raw)"),
+					    v);
+				return false;
+			}
+		} else if (!strcmp(key, "readonly")) {
+			if (!parse_on_off(key, v, &d.readonly, err))
+				return false;
+		} else if (!strcmp(key, "cache")) {
+			if (strcmp(v, "writeback") != 0 && strcmp(v, "none") != 0) {
+				g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+					    _("-drive: cache must be writeback or none, not '%s'"),
+					    v);
+				return false;
+			}
+			d.direct = !strcmp(v, "none");
+		} else {
+			g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+				    _("-drive: unknown parameter '%s' (file, if, index, bus, unit, "
+				      "media, format, readonly, cache)"),
+				    key);
+			return false;
+		}
+	}
+	if (!media_given)
+		d.cdrom = false;
+	if (!d.file && !d.cdrom) {
+		g_set_error(
+			err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+			_("-drive: a disk needs file=IMAGE (only a CD-ROM drive may be empty)"));
+		return false;
+	}
+	if (d.cdrom)
+		d.readonly = true;
+	if (bus >= 0 || unit >= 0) {
+		int from_bus = (bus < 0 ? 0 : bus) * 2 + (unit < 0 ? 0 : unit);
+
+		if (index >= 0 && index != from_bus) {
+			g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+				    _("-drive: index=%d contradicts bus=%d,unit=%d"), index,
+				    bus < 0 ? 0 : bus, unit < 0 ? 0 : unit);
+			return false;
+		}
+		index = from_bus;
+	}
+	if (index < 0) {
+		for (unsigned i = 0; i < KD_MAX_IDE_DRIVES && index < 0; i++)
+			if (!cfg->pc.ide[i].present)
+				index = (int)i;
+		if (index < 0) {
+			g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+				    _("-drive: all four IDE positions are in use"));
+			return false;
+		}
+	}
+	return set_drive(cfg, (unsigned)index, &d, "-drive", err);
+}
+
+static bool apply_nodefaults(struct kd_config *cfg, const char *value, GError **err)
+{
+	cfg->nodefaults = true;
 	return true;
 }
 
@@ -409,8 +682,21 @@ static const struct kd_cli_option program_options[] = {
 	  N_("monitor on stdio, unix:PATH,server,nowait or none (default none)"), apply_monitor },
 	{ "device", NULL, "SPEC", N_("add a device: isa-debug-exit[,iobase=PORT][,iosize=N]"),
 	  apply_device },
+	{ "hda", NULL, "FILE", N_("raw disk image as IDE primary master (index 0)"), apply_hda },
+	{ "hdb", NULL, "FILE", N_("raw disk image as IDE primary slave (index 1)"), apply_hdb },
+	{ "hdc", NULL, "FILE", N_("raw disk image as IDE secondary master (index 2)"), apply_hdc },
+	{ "hdd", NULL, "FILE", N_("raw disk image as IDE secondary slave (index 3)"), apply_hdd },
+	{ "cdrom", NULL, "FILE", N_("ISO image in the CD-ROM drive (IDE secondary master)"),
+	  apply_cdrom },
+	{ "drive", NULL, "SPEC",
+	  N_("file=F,if=ide,index=0-3,media=disk|cdrom,format=raw,readonly=on|off,"
+	     "cache=writeback|none"),
+	  apply_drive },
+	{ "nodefaults", NULL, NULL, N_("no default devices (the empty CD-ROM drive)"),
+	  apply_nodefaults },
 	{ "boot", NULL, "OPTIONS",
-	  N_("firmware boot options: reboot-timeout=MS (after a failed boot), menu=on|off"),
+	  N_("firmware boot options: order=cdn (c disk, d CD-ROM, n network), reboot-timeout=MS "
+	     "(after a failed boot), menu=on|off"),
 	  apply_boot },
 	{ "S", NULL, NULL, N_("start with the CPUs stopped (monitor `cont` starts them)"),
 	  apply_start_paused },
@@ -512,7 +798,16 @@ bool kd_cli_parse_with(const struct kd_cli_option *table, int argc, char *const 
 
 bool kd_cli_parse(int argc, char *const argv[], struct kd_config *cfg, GError **err)
 {
-	return kd_cli_parse_with(program_options, argc, argv, cfg, err);
+	if (!kd_cli_parse_with(program_options, argc, argv, cfg, err))
+		return false;
+	/* As QEMU's PC: an empty CD-ROM drive at the secondary master unless that place is
+	 * taken or -nodefaults, so that `change` has somewhere to put a disc. */
+	if (!cfg->nodefaults && !cfg->pc.ide[2].present) {
+		cfg->pc.ide[2].present = true;
+		cfg->pc.ide[2].cdrom = true;
+		cfg->pc.ide[2].readonly = true;
+	}
+	return true;
 }
 
 static char *option_synopsis(const struct kd_cli_option *o)

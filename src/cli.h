@@ -41,7 +41,16 @@ struct kd_config {
 	const char *vfio_bind; /* PCI address to give to vfio-pci */
 	const char *vfio_restore; /* PCI address to give back */
 	bool force;
+	bool nodefaults;
+	bool drives_given; /* -hda, -cdrom, -drive ... */
 };
+
+/* Keeps a copy of s for the life of the program (configuration strings built while parsing). */
+const char *kd_cli_keep(const char *s);
+/* "a=1,file=x,,y" -> {"a=1", "file=x,y"}: QEMU's option lists, ",," being a literal comma. */
+GPtrArray *kd_split_options(const char *value);
+/* "primary master" ... for IDE index 0-3. */
+const char *kd_ide_index_name(unsigned index);
 
 /* Fills cfg with the defaults (128 MiB, one vCPU, as qemu-kvm). */
 void kd_config_init(struct kd_config *cfg);

@@ -19,6 +19,18 @@ struct kd_kernel;
 struct kd_pci_bus;
 struct kd_fw_cfg;
 
+#define KD_MAX_IDE_DRIVES 4
+
+/* An IDE drive: index 0-3 = primary master, primary slave, secondary master, secondary
+ * slave. */
+struct kd_drive_config {
+	bool present;
+	bool cdrom;
+	const char *file; /* NULL: an empty CD-ROM drive */
+	bool readonly;
+	bool direct; /* cache=none */
+};
+
 struct kd_pc_config {
 	struct kd_vm_config vm;
 	const char *bios; /* NULL: Debian's SeaBIOS */
@@ -30,7 +42,9 @@ struct kd_pc_config {
 	bool debug_exit; /* isa-debug-exit test device */
 	uint16_t debug_exit_iobase;
 	uint8_t debug_exit_iosize;
-	const char *boot_order; /* fw_cfg bootorder letters, NULL = "cdn" */
+	struct kd_drive_config ide[KD_MAX_IDE_DRIVES];
+	const char
+		*boot_order; /* -boot order= letters (c disk, d CD-ROM, n network), NULL = "cdn" */
 	bool nographic; /* no display: SeaBIOS's console goes to COM1 */
 	bool boot_menu;
 	bool boot_reboot_timeout_set;

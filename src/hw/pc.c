@@ -51,6 +51,40 @@ static void set_cmos_memory(struct kd_rtc *rtc, struct kd_vm *vm)
 	kd_rtc_set_cmos(rtc, 0x14, 0x06); /* equipment: FPU, VGA */
 }
 
+/* SeaBIOS on QEMU takes its default boot priorities from CMOS 3Dh (first and second device)
+ * and 38h bits 7-4 (third): 1 floppy, 2 hard disk, 3 CD-ROM, 4 network. */
+static void set_cmos_boot_order(struct kd_rtc *rtc, const char *order)
+{
+	uint8_t code[3] = { 0 };
+
+	for (unsigned i = 0; i < 3 && order[i]; i++)
+		code[i] = order[i] == 'c' ? 2 : order[i] == 'd' ? 3 : order[i] == 'n' ? 4 : 0;
+	kd_rtc_set_cmos(rtc, 0x3D, (uint8_t)(code[1] << 4 | code[0]));
+	kd_rtc_set_cmos(rtc, 0x38, (uint8_t)(code[2] << 4));
+}
+
+/* fw_cfg "bootorder": OpenFirmware paths of the IDE drives in the order -boot asks for, which
+ * SeaBIOS matches against the drives it finds (boot.c, bootprio_find_ata_device). */
+static bool add_bootorder(struct kd_machine *m, const struct kd_pc_config *cfg, const char *order,
+			  GError **err)
+{
+	g_autoptr(GString) list = g_string_new(NULL);
+
+	for (const char *o = order; *o; o++) {
+		for (unsigned i = 0; i < KD_MAX_IDE_DRIVES; i++) {
+			const struct kd_drive_config *d = &cfg->ide[i];
+
+			if (d->present && ((*o == 'c' && !d->cdrom) || (*o == 'd' && d->cdrom)))
+				g_string_append_printf(list,
+						       "/pci@i0cf8/ide@1,1/drive@%u/disk@%u\n",
+						       i / 2, i % 2);
+		}
+	}
+	if (!list->len)
+		return true;
+	return kd_fw_cfg_add_file(m->fw_cfg, "bootorder", list->str, list->len + 1, err);
+}
+
 static bool open_chardevs(struct kd_machine *m, const struct kd_pc_config *cfg, GError **err)
 {
 	for (unsigned i = 0; i < KD_MAX_SERIAL; i++) {
@@ -221,7 +255,8 @@ struct kd_machine *kd_pc_new(struct kd_kvm *kvm, const struct kd_pc_config *cfg,
 
 	m->pci = kd_pci_bus_new(m);
 	host = kd_i440fx_create(m, !m->bios, err);
-	if (!host || !kd_piix3_create(m, host, err) || !kd_piix_ide_create(m, err) ||
+	if (!host || !kd_piix3_create(m, host, err) ||
+	    !kd_piix_ide_create(m, cfg->ide, !m->bios, err) ||
 	    !kd_piix4_pm_create(m, !m->bios, err))
 		goto fail;
 	rtc = kd_rtc_create(m, err);
@@ -234,7 +269,10 @@ struct kd_machine *kd_pc_new(struct kd_kvm *kvm, const struct kd_pc_config *cfg,
 			goto fail;
 	if (!kd_i8042_create(m, err))
 		goto fail;
+	set_cmos_boot_order(rtc, cfg->boot_order ? cfg->boot_order : "cdn");
 	if (!setup_fw_cfg(m, cfg, err) || !setup_acpi(m, err))
+		goto fail;
+	if (!add_bootorder(m, cfg, cfg->boot_order ? cfg->boot_order : "cdn", err))
 		goto fail;
 	if (!kd_post_port_create(m, err))
 		goto fail;

@@ -1,6 +1,6 @@
 /*
- * PIIX3 function 1 (00:01.1): the IDE controller's PCI side. The ATA/ATAPI devices behind it
- * arrive with the IDE work; this is its configuration space and bus-master registers (BAR 4).
+ * PIIX3 function 1 (00:01.1): the IDE controller with two legacy channels and bus-master DMA;
+ * its drives (ATA disks, ATAPI CD-ROMs) are ide.c's.
  */
 #ifndef KD_HW_PIIX_IDE_H
 #define KD_HW_PIIX_IDE_H
@@ -9,7 +9,14 @@
 #include <stdbool.h>
 
 struct kd_machine;
+struct kd_drive_config;
+struct kd_ide_drive;
 
-bool kd_piix_ide_create(struct kd_machine *m, GError **err);
+/* drives: KD_MAX_IDE_DRIVES entries, index = 2 * channel + unit. firmware_less: the machine
+ * boots a kernel directly, so the controller starts the way a BIOS leaves it. */
+bool kd_piix_ide_create(struct kd_machine *m, const struct kd_drive_config *drives,
+			bool firmware_less, GError **err);
+/* The drive at index (0-3), or NULL when there is none. */
+struct kd_ide_drive *kd_piix_ide_drive(struct kd_machine *m, unsigned index);
 
 #endif

@@ -46,7 +46,7 @@ check_usage_error "-smp: '0' is not a CPU count" -smp 0
 check_usage_error "-device: unknown device 'foo'" -device foo
 check_usage_error "-serial: 'bogus' is not a character device" -serial bogus
 check_usage_error "-initrd needs -kernel" -initrd /etc/hostname
-check_usage_error "-boot: 'order=x' is not supported" -boot order=x
+check_usage_error "-boot: invalid boot device 'x'" -boot order=x
 check_usage_error "kvmdesk's monitor socket is a server" -monitor unix:$TEST_TMP/m.sock
 
 # These need the VM to be built, so KVM.

@@ -50,8 +50,9 @@ post() {
 		tap_diag_file "$log" 60
 	fi
 
-	# Nothing went wrong but the absent boot disks.
-	bad=$(grep -iE 'warning|fail' "$log" | grep -v 'Boot failed: could not read the boot disk')
+	# Nothing went wrong but the absent boot disks (and the empty default CD-ROM drive).
+	bad=$(grep -iE 'warning|fail' "$log" | grep -v -e 'Boot failed: could not read the boot disk' \
+		-e 'Boot failed: Could not read from CDROM (code 0003)')
 	if [ -z "$bad" ]; then
 		tap_ok "-m $mem -smp $cpus: no warnings or failures in the log"
 	else

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <glib-unix.h>
 #include <linux/fs.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "i18n.h"
@@ -26,6 +28,8 @@ struct request {
 	enum kd_block_op op;
 	void *buf;
 	size_t len;
+	struct iovec *iov; /* vectored requests; buf is unused then */
+	unsigned iovcnt;
 	uint64_t offset;
 	kd_block_done_fn done;
 	void *opaque;
@@ -35,6 +39,8 @@ struct request {
 struct kd_block {
 	char *path;
 	int fd;
+	int buffered_fd; /* cache=none: the same file without O_DIRECT, for unaligned requests */
+	bool direct;
 	uint64_t size;
 	bool readonly;
 	GThreadPool *pool;
@@ -122,10 +128,12 @@ static void run_request(gpointer data, gpointer user_data)
 
 	switch (r->op) {
 	case KD_BLOCK_READ:
-		r->result = kd_block_pread(b, r->buf, r->len, r->offset);
+		r->result = r->iov ? kd_block_preadv(b, r->iov, r->iovcnt, r->offset)
+				   : kd_block_pread(b, r->buf, r->len, r->offset);
 		break;
 	case KD_BLOCK_WRITE:
-		r->result = kd_block_pwrite(b, r->buf, r->len, r->offset);
+		r->result = r->iov ? kd_block_pwritev(b, r->iov, r->iovcnt, r->offset)
+				   : kd_block_pwrite(b, r->buf, r->len, r->offset);
 		break;
 	case KD_BLOCK_FLUSH:
 		r->result = kd_block_flush(b);
@@ -147,6 +155,7 @@ static void deliver_completions(struct kd_block *b)
 		g_atomic_int_dec_and_test(&b->in_flight);
 		if (r->done)
 			r->done(r->opaque, r->result);
+		g_free(r->iov);
 		g_free(r);
 	}
 }
@@ -166,6 +175,8 @@ struct kd_block *kd_block_open(const struct kd_block_config *cfg, GError **err)
 	b->path = g_strdup(cfg->path);
 	b->readonly = cfg->readonly;
 	b->event_fd = -1;
+	b->buffered_fd = -1;
+	b->direct = cfg->direct;
 	b->fd = open(cfg->path, flags);
 	if (b->fd < 0) {
 		g_set_error(err, KD_BLOCK_ERROR, KD_BLOCK_ERROR_OPEN,
@@ -189,6 +200,15 @@ struct kd_block *kd_block_open(const struct kd_block_config *cfg, GError **err)
 	}
 	if (!lock_image(b, err))
 		goto fail;
+	if (cfg->direct) {
+		b->buffered_fd = open(cfg->path, (cfg->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+		if (b->buffered_fd < 0) {
+			g_set_error(err, KD_BLOCK_ERROR, KD_BLOCK_ERROR_OPEN,
+				    _("cannot open disk image %s: %s"), cfg->path,
+				    g_strerror(errno));
+			goto fail;
+		}
+	}
 	b->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	b->completed = g_async_queue_new();
 	b->pool = g_thread_pool_new(run_request, b, 1, FALSE, NULL);
@@ -209,14 +229,18 @@ void kd_block_close(struct kd_block *b)
 	if (b->pool)
 		g_thread_pool_free(b->pool, FALSE, TRUE);
 	if (b->completed) {
-		while ((r = g_async_queue_try_pop(b->completed)))
+		while ((r = g_async_queue_try_pop(b->completed))) {
+			g_free(r->iov);
 			g_free(r);
+		}
 		g_async_queue_unref(b->completed);
 	}
 	if (b->watch)
 		g_source_remove(b->watch);
 	if (b->event_fd >= 0)
 		close(b->event_fd);
+	if (b->buffered_fd >= 0)
+		close(b->buffered_fd);
 	if (b->fd >= 0)
 		close(b->fd); /* drops the OFD lock */
 	g_free(b->path);
@@ -243,51 +267,114 @@ static bool in_range(const struct kd_block *b, size_t len, uint64_t offset)
 	return offset <= b->size && len <= b->size - offset;
 }
 
-int kd_block_pread(struct kd_block *b, void *buf, size_t len, uint64_t offset)
+static size_t iov_length(const struct iovec *iov, unsigned iovcnt)
 {
-	uint8_t *p = buf;
+	size_t len = 0;
 
-	if (!in_range(b, len, offset))
-		return -ERANGE;
-	while (len) {
-		ssize_t n = pread(b->fd, p, len, (off_t)offset);
+	for (unsigned i = 0; i < iovcnt; i++)
+		len += iov[i].iov_len;
+	return len;
+}
+
+/* O_DIRECT wants buffers, lengths and offsets aligned to the device's logical block; guest
+ * buffers (PRD entries) often are not. Those requests take the buffered descriptor instead:
+ * correct, just not cache-bypassing. */
+static bool direct_ok(const struct iovec *iov, unsigned iovcnt, uint64_t offset)
+{
+	if (offset % KD_BLOCK_DIRECT_ALIGN)
+		return false;
+	for (unsigned i = 0; i < iovcnt; i++)
+		if ((uintptr_t)iov[i].iov_base % KD_BLOCK_DIRECT_ALIGN ||
+		    iov[i].iov_len % KD_BLOCK_DIRECT_ALIGN)
+			return false;
+	return true;
+}
+
+/* Transfers the whole vector, resuming after short transfers and EINTR. iov is consumed. */
+static int transfer(struct kd_block *b, bool write, struct iovec *iov, unsigned iovcnt,
+		    uint64_t offset)
+{
+	int fd = b->fd;
+
+	if (b->direct && !direct_ok(iov, iovcnt, offset))
+		fd = b->buffered_fd;
+	while (iovcnt) {
+		int n_iov = iovcnt > IOV_MAX ? IOV_MAX : (int)iovcnt;
+		ssize_t n = write ? pwritev(fd, iov, n_iov, (off_t)offset)
+				  : preadv(fd, iov, n_iov, (off_t)offset);
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EINVAL && fd != b->buffered_fd && b->buffered_fd >= 0) {
+			fd = b->buffered_fd; /* the device's alignment is stricter than ours */
+			continue;
+		}
 		if (n < 0)
 			return -errno;
 		if (n == 0) {
+			if (write)
+				return -EIO;
 			/* The file shrank under us: what is gone reads as zeros. */
-			memset(p, 0, len);
+			for (unsigned i = 0; i < iovcnt; i++)
+				memset(iov[i].iov_base, 0, iov[i].iov_len);
 			return 0;
 		}
-		p += n;
-		len -= (size_t)n;
 		offset += (uint64_t)n;
+		while (iovcnt && (size_t)n >= iov->iov_len) {
+			n -= (ssize_t)iov->iov_len;
+			iov++;
+			iovcnt--;
+		}
+		if (iovcnt) {
+			iov->iov_base = (uint8_t *)iov->iov_base + n;
+			iov->iov_len -= (size_t)n;
+		}
 	}
 	return 0;
 }
 
+static int transfer_checked(struct kd_block *b, bool write, const struct iovec *iov,
+			    unsigned iovcnt, uint64_t offset)
+{
+	struct iovec small[8];
+	struct iovec *copy = iovcnt <= G_N_ELEMENTS(small) ? small : g_new(struct iovec, iovcnt);
+	int ret;
+
+	if (write && b->readonly)
+		ret = -EROFS;
+	else if (!in_range(b, iov_length(iov, iovcnt), offset))
+		ret = -ERANGE;
+	else {
+		memcpy(copy, iov, sizeof(*iov) * iovcnt);
+		ret = transfer(b, write, copy, iovcnt, offset);
+	}
+	if (copy != small)
+		g_free(copy);
+	return ret;
+}
+
+int kd_block_pread(struct kd_block *b, void *buf, size_t len, uint64_t offset)
+{
+	struct iovec iov = { buf, len };
+
+	return transfer_checked(b, false, &iov, 1, offset);
+}
+
 int kd_block_pwrite(struct kd_block *b, const void *buf, size_t len, uint64_t offset)
 {
-	const uint8_t *p = buf;
+	struct iovec iov = { (void *)buf, len };
 
-	if (b->readonly)
-		return -EROFS;
-	if (!in_range(b, len, offset))
-		return -ERANGE;
-	while (len) {
-		ssize_t n = pwrite(b->fd, p, len, (off_t)offset);
+	return transfer_checked(b, true, &iov, 1, offset);
+}
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		len -= (size_t)n;
-		offset += (uint64_t)n;
-	}
-	return 0;
+int kd_block_preadv(struct kd_block *b, const struct iovec *iov, unsigned iovcnt, uint64_t offset)
+{
+	return transfer_checked(b, false, iov, iovcnt, offset);
+}
+
+int kd_block_pwritev(struct kd_block *b, const struct iovec *iov, unsigned iovcnt, uint64_t offset)
+{
+	return transfer_checked(b, true, iov, iovcnt, offset);
 }
 
 int kd_block_flush(struct kd_block *b)
@@ -306,6 +393,23 @@ void kd_block_submit(struct kd_block *b, enum kd_block_op op, void *buf, size_t 
 	r->op = op;
 	r->buf = buf;
 	r->len = len;
+	r->offset = offset;
+	r->done = done;
+	r->opaque = opaque;
+	g_atomic_int_inc(&b->in_flight);
+	g_thread_pool_push(b->pool, r, NULL);
+}
+
+void kd_block_submitv(struct kd_block *b, enum kd_block_op op, const struct iovec *iov,
+		      unsigned iovcnt, uint64_t offset, kd_block_done_fn done, void *opaque)
+{
+	struct request *r = g_new0(struct request, 1);
+
+	r->b = b;
+	r->op = op;
+	r->iov = g_new(struct iovec, iovcnt ? iovcnt : 1);
+	memcpy(r->iov, iov, sizeof(*iov) * iovcnt);
+	r->iovcnt = iovcnt;
 	r->offset = offset;
 	r->done = done;
 	r->opaque = opaque;

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #define KD_BLOCK_ERROR (kd_block_error_quark())
 GQuark kd_block_error_quark(void);
@@ -40,7 +41,13 @@ const char *kd_block_path(const struct kd_block *b);
  * a read-only image -EROFS; nothing is transferred then. */
 int kd_block_pread(struct kd_block *b, void *buf, size_t len, uint64_t offset);
 int kd_block_pwrite(struct kd_block *b, const void *buf, size_t len, uint64_t offset);
+int kd_block_preadv(struct kd_block *b, const struct iovec *iov, unsigned iovcnt, uint64_t offset);
+int kd_block_pwritev(struct kd_block *b, const struct iovec *iov, unsigned iovcnt, uint64_t offset);
 int kd_block_flush(struct kd_block *b);
+
+/* cache=none requests whose buffers, lengths or offset are not aligned to this go through the
+ * page cache instead of failing. */
+#define KD_BLOCK_DIRECT_ALIGN 512
 
 /* Asynchronous requests run on a worker thread; done() is called in the main loop (the default
  * GMainContext) with the result, in completion order. Buffers stay the caller's until then. */
@@ -48,6 +55,10 @@ enum kd_block_op { KD_BLOCK_READ, KD_BLOCK_WRITE, KD_BLOCK_FLUSH };
 typedef void (*kd_block_done_fn)(void *opaque, int result);
 void kd_block_submit(struct kd_block *b, enum kd_block_op op, void *buf, size_t len,
 		     uint64_t offset, kd_block_done_fn done, void *opaque);
+/* The same with a scatter/gather list (DMA straight into guest memory); the list is copied,
+ * the memory it points at must stay valid until done(). */
+void kd_block_submitv(struct kd_block *b, enum kd_block_op op, const struct iovec *iov,
+		      unsigned iovcnt, uint64_t offset, kd_block_done_fn done, void *opaque);
 /* Requests submitted and not yet completed (done() not yet called). */
 unsigned kd_block_in_flight(struct kd_block *b);
 

@@ -1,0 +1,83 @@
+/*
+ * An El Torito no-emulation boot image for the IDE tests (tests/system/ide-boot.sh): SeaBIOS
+ * loads it from the CD-ROM; it prints through the BIOS, reads the ISO's primary volume
+ * descriptor (LBA 16, 2048-byte sectors) with int 13h and checks its "CD001". Outcome through
+ * the isa-debug-exit port 0xf4: 0x22 passed (exit status 69), 0x01-0x03 the step that failed.
+ */
+	.code16
+	.text
+	.globl start
+start:
+	cli
+	xor %ax, %ax
+	mov %ax, %ds
+	mov %ax, %es
+	mov %ax, %ss
+	mov $0x7C00, %sp
+	sti
+	mov %dl, drive
+	mov $hello, %si
+	call print
+
+	mov $0x41, %ah
+	mov $0x55AA, %bx
+	mov drive, %dl
+	int $0x13
+	mov $1, %al
+	jc fail
+
+	mov $dap, %si
+	mov $0x42, %ah
+	mov drive, %dl
+	int $0x13
+	mov $2, %al
+	jc fail
+	mov $0x8001, %si
+	mov $cd001, %di
+	mov $5, %cx
+	cld
+	repe cmpsb
+	mov $3, %al
+	jne fail
+
+	mov $ok, %si
+	call print
+	mov $0x86, %ah			/* SeaBIOS's serial console sends its last */
+	xor %cx, %cx			/* characters from its timer: wait 50 ms */
+	mov $50000, %dx
+	int $0x15
+	mov $0x22, %al
+	jmp exit
+
+fail:
+	push %ax
+	mov $bad, %si
+	call print
+	pop %ax
+exit:
+	out %al, $0xF4
+	hlt
+	jmp exit
+
+print:
+	lodsb
+	test %al, %al
+	jz 1f
+	mov $0x0E, %ah
+	mov $0x0007, %bx
+	int $0x10
+	jmp print
+1:	ret
+
+hello:	.asciz "kvmdesk boot image from CD-ROM\r\n"
+ok:	.asciz "CD read OK\r\n\r\n"
+bad:	.asciz "CD read FAILED\r\n"
+cd001:	.ascii "CD001"
+drive:	.byte 0
+	.balign 4
+dap:	.byte 0x10, 0
+	.word 1
+	.word 0x8000, 0
+	.quad 16
+
+	.org 2048
