@@ -985,7 +985,9 @@ uint32_t kd_ide_read(struct kd_ide_bus *bus, unsigned offset, unsigned size)
 		return data_read(bus, size);
 	switch (offset) {
 	case 1:
-		return d->present ? d->error : 0;
+		/* For an absent device 1, device 0 answers with its own error register (its
+		 * diagnostic code after a reset: "device 1 absent" is 01h, ATA-6 9.16). */
+		return d->present ? d->error : bus->drive[bus->selected ^ 1].error;
 	case 2:
 		return r->nsector;
 	case 3:

@@ -37,6 +37,8 @@
  * end-of-table bit is followed. */
 #define PRD_TABLE_LIMIT 0x10000
 #define PRD_EOT 0x80000000u
+/* Where SeaBIOS puts BAR 4 on this machine (the first I/O BAR it assigns, from 0xC000). */
+#define FIRMWARE_BM_BASE 0xC000
 
 static const struct {
 	uint16_t cmd, ctl;
@@ -298,10 +300,13 @@ static void ide_reset(struct kd_device *dev)
 	memset(ide->bm, 0, sizeof(ide->bm));
 	memset(ide->pci.config + IDETIM_PRIMARY, 0, 5);
 	if (ide->firmware_less) {
-		/* What the BIOS would have done: decode both channels, I/O and bus mastering
-		 * on, so that a directly booted kernel finds its disks. */
+		/* What the BIOS would have done: decode both channels, bus-master registers
+		 * placed, I/O and bus mastering on, so that a directly booted kernel finds its
+		 * disks. */
 		kd_pci_set_word(ide->pci.config + IDETIM_PRIMARY, IDETIM_DECODE_ENABLE);
 		kd_pci_set_word(ide->pci.config + IDETIM_SECONDARY, IDETIM_DECODE_ENABLE);
+		kd_pci_device_config_write(&ide->pci, PCI_BASE_ADDRESS_0 + 4 * 4, FIRMWARE_BM_BASE,
+					   4);
 		kd_pci_device_config_write(&ide->pci, PCI_COMMAND,
 					   PCI_COMMAND_IO | PCI_COMMAND_MASTER, 2);
 	}

@@ -12,7 +12,22 @@
 reason=$(missing_fakehost)
 [ -z "$reason" ] || tap_skip_all "$reason"
 
-make_initramfs "$FAKEHOST_DIR/l2-init" "$TEST_TMP/l2.cpio" || tap_skip_all "cannot build the guest's initramfs"
+make_initramfs "$FAKEHOST_DIR/l2-init" "$TEST_TMP/l2.cpio" ata_piix sd_mod sr_mod ||
+	tap_skip_all "cannot build the guest's initramfs"
+# Images for the IDE run: a 96 MiB disk with a random pattern at sectors 2048-4095 and an ISO.
+disk="$TEST_TMP/disk.img"
+truncate -s 96M "$disk"
+head -c $((2048 * 512)) /dev/urandom >"$TEST_TMP/pattern"
+dd if="$TEST_TMP/pattern" of="$disk" bs=512 seek=2048 conv=notrunc 2>/dev/null
+pattern_md5=$(md5sum <"$TEST_TMP/pattern" | cut -d' ' -f1)
+mkdir -p "$TEST_TMP/iso"
+echo "kvmdesk" >"$TEST_TMP/iso/README.TXT"
+have_iso=
+if command -v xorriso >/dev/null &&
+	xorriso -as mkisofs -quiet -V KVMDESK_LINUX -o "$TEST_TMP/cd.iso" "$TEST_TMP/iso" 2>/dev/null; then
+	have_iso=1
+	pvd_md5=$(dd if="$TEST_TMP/cd.iso" bs=2048 skip=16 count=1 2>/dev/null | md5sum | cut -d' ' -f1)
+fi
 script="$TEST_TMP/l1-script.sh"
 cat >"$script" <<SCRIPT
 # Runs inside the fake host. Kernel and initramfs go to tmpfs first: reading them over 9p
@@ -31,13 +46,23 @@ for kernel in bzImage vmlinux; do
 	sed "s/^/[\$kernel] /" /run/l2.log
 	echo "KDL1: \$kernel exit \$status after \$(echo "\$end - \$start" | bc 2>/dev/null || echo "\$start..\$end") s"
 done
+# The host tree is read-only in here: the disk goes to tmpfs, and what the guest wrote into it
+# is reported from here.
+echo "KDL1: booting ide"
+cp "$disk" /run/disk.img
+cp "$TEST_TMP/cd.iso" /run/cd.iso 2>/dev/null
+timeout -k 5 120 "$KVMDESK" -m 256M -kernel /run/bzImage -initrd /run/l2.cpio \\
+	-append "console=ttyS0 quiet panic=-1 pci=noearly kdide" -nographic -no-reboot \\
+	-hda /run/disk.img -cdrom /run/cd.iso </dev/null 2>&1 | sed 's/^/[ide] /'
+echo "KDL1: ide image \$(dd if=/run/disk.img bs=512 skip=8192 count=8 2>/dev/null | md5sum | cut -d' ' -f1)"
+rm -f /run/disk.img /run/cd.iso
 timeout -k 5 60 "$KVMDESK" -m 64 -display none -kernel "$KVMDESK_GUEST_DIR/engine.elf" \
 	-append reset=triple -debugcon stdio -device isa-debug-exit </dev/null 2>&1 | sed 's/^/[triple] /'
 exit 0
 SCRIPT
 
 LOG="$TEST_TMP/l1.log"
-tap_plan 8
+tap_plan 13
 run_fakehost "$script" "$LOG"
 code=$?
 # 124/125: the fake host itself died or hung before the script reported (QEMU's TCG emulation
@@ -52,7 +77,7 @@ fi
 if [ $code != 0 ]; then
 	tap_not_ok "the fake host ran the script (status $code)"
 	tap_diag_file "$LOG" 80
-	for i in $(seq 7); do tap_not_ok "not reached"; done
+	for i in $(seq 12); do tap_not_ok "not reached"; done
 	exit 0
 fi
 tap_ok "the fake host booted, loaded KVM and ran kvmdesk from the host's tree"
@@ -90,6 +115,39 @@ for kernel in bzImage vmlinux; do
 		echo "$out" | grep 'KDL2' | sed 's/^/# /'
 	fi
 done
+# IDE: Linux's ata_piix drives kvmdesk's controller. What its drivers said goes to the log.
+ide=$(grep '^\[ide\]' "$LOG" | tr -d '\r')
+echo "$ide" | grep 'KDL2: dmesg' | sed 's/^/# /'
+if echo "$ide" | grep -q 'KDL2: driver ata_piix'; then
+	tap_ok "ide: Linux binds ata_piix to the PIIX3 IDE function"
+else
+	tap_not_ok "ide: ata_piix did not bind"
+	echo "$ide" | grep KDL2 | tail -n 30 | sed 's/^/# /'
+fi
+if echo "$ide" | grep -q "KDL2: sda sectors $((96 * 2048))\$" &&
+	echo "$ide" | grep -q 'KDL2: sda model KVMDESK HARDDISK'; then
+	tap_ok "ide: /dev/sda is the 96 MiB KVMDESK HARDDISK"
+else
+	tap_not_ok "ide: $(echo "$ide" | grep -E 'KDL2: sda (sectors|model)' | tr '\n' ' ')"
+fi
+if [ -n "$have_iso" ] && echo "$ide" | grep -q 'KDL2: sr0 model DVD-ROM' &&
+	echo "$ide" | grep -q "KDL2: sr0 read $pvd_md5"; then
+	tap_ok "ide: /dev/sr0 is the CD-ROM and reads the ISO's volume descriptor"
+else
+	tap_not_ok "ide: sr0: $(echo "$ide" | grep -E 'KDL2: sr0' | tr '\n' ' ')"
+fi
+if echo "$ide" | grep -q "KDL2: sda read $pattern_md5"; then
+	tap_ok "ide: Linux reads back the 1 MiB the test wrote into the image"
+else
+	tap_not_ok "ide: want $pattern_md5, $(echo "$ide" | grep 'KDL2: sda read')"
+fi
+wrote=$(echo "$ide" | sed -n 's/.*KDL2: sda wrote \([0-9a-f]*\).*/\1/p')
+got=$(sed -n 's/^KDL1: ide image \([0-9a-f]*\).*/\1/p' "$LOG")
+if [ -n "$wrote" ] && [ "$wrote" = "$got" ]; then
+	tap_ok "ide: what Linux wrote to /dev/sda is in the image file"
+else
+	tap_not_ok "ide: Linux wrote '$wrote', the image has $got"
+fi
 if grep -q '^\[triple\] reset: second boot after reset=triple' "$LOG" &&
 	grep -q '^\[triple\] kd: exit 0' "$LOG"; then
 	tap_ok "a triple fault resets the machine (nested KVM delivers it)"
