@@ -39,6 +39,7 @@
 #define PRD_EOT 0x80000000u
 /* Where SeaBIOS puts BAR 4 on this machine (the first I/O BAR it assigns, from 0xC000). */
 #define FIRMWARE_BM_BASE 0xC000
+#define TASKFILE_LATCHES 5 /* command block registers 1-5 */
 
 static const struct {
 	uint16_t cmd, ctl;
@@ -53,6 +54,7 @@ struct channel {
 	struct kd_ide_bus *bus;
 	struct kd_io_region *cmd_region, *ctl_region;
 	bool prd_longer; /* the table of the last transfer is longer than the transfer */
+	bool coalesced; /* writes to the latch registers are queued by KVM */
 };
 
 struct piix_ide {
@@ -321,6 +323,8 @@ static void ide_destroy(struct kd_device *dev)
 	kd_pci_unplug(&ide->pci);
 	kd_io_region_free(ide->bm_region);
 	for (unsigned i = 0; i < 2; i++) {
+		if (ide->ch[i].coalesced)
+			kd_vm_uncoalesce_pio(ide->machine->vm, legacy[i].cmd + 1, TASKFILE_LATCHES);
 		kd_io_region_free(ide->ch[i].cmd_region);
 		kd_io_region_free(ide->ch[i].ctl_region);
 		kd_ide_bus_free(ide->ch[i].bus);
@@ -400,10 +404,16 @@ bool kd_piix_ide_create(struct kd_machine *m, const struct kd_drive_config *driv
 	ide->dev.destroy = ide_destroy;
 	if (!attach_drives(ide, drives, err))
 		goto fail;
-	for (unsigned i = 0; i < 2; i++)
+	for (unsigned i = 0; i < 2; i++) {
 		if (!kd_bus_map(kd_vm_pio(m->vm), ide->ch[i].cmd_region, legacy[i].cmd, err) ||
 		    !kd_bus_map(kd_vm_pio(m->vm), ide->ch[i].ctl_region, legacy[i].ctl, err))
 			goto fail;
+		/* Features, sector count and the three LBA registers only latch values (and
+		 * clear HOB, which only reads see): drivers write five of them per command, and
+		 * KVM can queue those writes instead of exiting for each. */
+		ide->ch[i].coalesced =
+			kd_vm_coalesce_pio(m->vm, legacy[i].cmd + 1, TASKFILE_LATCHES);
+	}
 	if (!kd_pci_plug(m->pci, &ide->pci, PCI_DEVFN(1, 1), err))
 		goto fail;
 	kd_device_add(m, &ide->dev, "piix3-ide", "ide");
@@ -412,6 +422,8 @@ bool kd_piix_ide_create(struct kd_machine *m, const struct kd_drive_config *driv
 fail:
 	kd_io_region_free(ide->bm_region);
 	for (unsigned i = 0; i < 2; i++) {
+		if (ide->ch[i].coalesced)
+			kd_vm_uncoalesce_pio(m->vm, legacy[i].cmd + 1, TASKFILE_LATCHES);
 		kd_io_region_free(ide->ch[i].cmd_region);
 		kd_io_region_free(ide->ch[i].ctl_region);
 		kd_ide_bus_free(ide->ch[i].bus);

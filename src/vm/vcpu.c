@@ -267,6 +267,7 @@ struct kd_vcpu *kd_vcpu_new(struct kd_vm *vm, unsigned index, GError **err)
 			    index, g_strerror(errno));
 		goto fail;
 	}
+	kd_vm_set_coalesced_ring(vm, vcpu->run, (size_t)vm->kvm->vcpu_mmap_size);
 	set_cpuid(vcpu, err, &ok);
 	if (!ok || !take_power_on_snapshot(vcpu, err))
 		goto fail;
@@ -390,6 +391,7 @@ static void handle_io(struct kd_vcpu *vcpu)
 		return;
 	vcpu->exits_io++;
 	pthread_mutex_lock(&vm->lock);
+	kd_vm_drain_coalesced(vm);
 	for (unsigned i = 0; i < count; i++, data += size) {
 		if (run->io.direction == KVM_EXIT_IO_OUT)
 			kd_bus_write(vm->pio, run->io.port, data, size);
@@ -409,6 +411,7 @@ static void handle_mmio(struct kd_vcpu *vcpu)
 		return;
 	vcpu->exits_mmio++;
 	pthread_mutex_lock(&vm->lock);
+	kd_vm_drain_coalesced(vm);
 	if (run->mmio.is_write)
 		kd_bus_write(vm->mmio, run->mmio.phys_addr, run->mmio.data, len);
 	else

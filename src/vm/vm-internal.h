@@ -70,6 +70,10 @@ struct kd_vm {
 	struct kd_bus *pio;
 	struct kd_bus *mmio;
 	pthread_mutex_t lock; /* the machine lock */
+	/* KVM's ring of coalesced port writes (in the first vCPU's mapping), NULL until then or
+	 * when KVM cannot coalesce port I/O. Drained under the machine lock. */
+	struct kvm_coalesced_mmio_ring *coalesced;
+	unsigned coalesced_max;
 
 	uint32_t gsi_inputs[KD_MAX_GSI];
 	/* MSI routes, by GSI - KD_MAX_GSI; address 0 = unused. Under the machine lock. */
@@ -117,5 +121,10 @@ void kd_vcpu_install_kick_signal(void);
 
 /* vm.c, for vcpu.c */
 void kd_vm_internal_error(struct kd_vm *vm, char *report);
+
+/* Dispatches the port writes KVM queued, in guest order. Machine lock held. */
+void kd_vm_drain_coalesced(struct kd_vm *vm);
+/* Called once the first vCPU's kvm_run mapping exists. */
+void kd_vm_set_coalesced_ring(struct kd_vm *vm, void *run_mapping, size_t mapping_size);
 
 #endif

@@ -549,6 +549,63 @@ struct kd_vcpu *kd_vm_vcpu(struct kd_vm *vm, unsigned index)
 void kd_vm_lock(struct kd_vm *vm)
 {
 	pthread_mutex_lock(&vm->lock);
+	/* Device state the main loop looks at includes the guest's latest queued writes. */
+	kd_vm_drain_coalesced(vm);
+}
+
+/* ------------------------------------------------------------------ coalesced port writes */
+
+void kd_vm_set_coalesced_ring(struct kd_vm *vm, void *run_mapping, size_t mapping_size)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (vm->coalesced || kd_kvm_check_extension(vm->kvm, KVM_CAP_COALESCED_PIO) <= 0 ||
+	    mapping_size < (size_t)page * (KVM_COALESCED_MMIO_PAGE_OFFSET + 1))
+		return;
+	vm->coalesced = (struct kvm_coalesced_mmio_ring *)((uint8_t *)run_mapping +
+							   page * KVM_COALESCED_MMIO_PAGE_OFFSET);
+	vm->coalesced_max = (unsigned)(((size_t)page - sizeof(struct kvm_coalesced_mmio_ring)) /
+				       sizeof(struct kvm_coalesced_mmio));
+}
+
+void kd_vm_drain_coalesced(struct kd_vm *vm)
+{
+	struct kvm_coalesced_mmio_ring *ring = vm->coalesced;
+
+	if (!ring)
+		return;
+	while (__atomic_load_n(&ring->first, __ATOMIC_ACQUIRE) !=
+	       __atomic_load_n(&ring->last, __ATOMIC_ACQUIRE)) {
+		uint32_t first = ring->first;
+		struct kvm_coalesced_mmio *e;
+
+		if (first >= vm->coalesced_max) { /* never from a sane kernel; do not index */
+			ring->first = ring->last;
+			break;
+		}
+		e = &ring->coalesced_mmio[first];
+		if (e->len && e->len <= sizeof(e->data))
+			kd_bus_write(e->pio ? vm->pio : vm->mmio, e->phys_addr, e->data, e->len);
+		__atomic_store_n(&ring->first, (first + 1) % vm->coalesced_max, __ATOMIC_RELEASE);
+	}
+}
+
+bool kd_vm_coalesce_pio(struct kd_vm *vm, uint16_t port, unsigned len)
+{
+	struct kvm_coalesced_mmio_zone zone = { .addr = port, .size = len, .pio = 1 };
+
+	if (kd_kvm_check_extension(vm->kvm, KVM_CAP_COALESCED_PIO) <= 0)
+		return false;
+	return ioctl(vm->fd, KVM_REGISTER_COALESCED_MMIO, &zone) == 0;
+}
+
+void kd_vm_uncoalesce_pio(struct kd_vm *vm, uint16_t port, unsigned len)
+{
+	struct kvm_coalesced_mmio_zone zone = { .addr = port, .size = len, .pio = 1 };
+
+	kd_vm_drain_coalesced(vm);
+	if (ioctl(vm->fd, KVM_UNREGISTER_COALESCED_MMIO, &zone) < 0 && errno != ENXIO)
+		g_warning("cannot stop coalescing ports %#x+%u: %s", port, len, g_strerror(errno));
 }
 
 void kd_vm_unlock(struct kd_vm *vm)

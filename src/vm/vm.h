@@ -125,6 +125,14 @@ struct kd_ioeventfd {
 bool kd_vm_add_ioeventfd(struct kd_vm *vm, const struct kd_ioeventfd *io, GError **err);
 void kd_vm_remove_ioeventfd(struct kd_vm *vm, const struct kd_ioeventfd *io);
 
+/* Coalesced port writes: guest writes to [port, port + len) are queued by KVM instead of
+ * exiting, and dispatched in order, under the machine lock, before the next exit of any vCPU is
+ * handled (and whenever the main loop takes the lock). For registers whose writes only latch a
+ * value that a later access uses (ATA task file): every access that could observe them exits
+ * and sees them applied. Returns false when KVM cannot do it; the ports then exit as before. */
+bool kd_vm_coalesce_pio(struct kd_vm *vm, uint16_t port, unsigned len);
+void kd_vm_uncoalesce_pio(struct kd_vm *vm, uint16_t port, unsigned len);
+
 /* MSI routes: a GSI whose injection delivers the message (address, data). Returns the GSI
  * (>= 24), or -1 with err when the routing table is full. */
 int kd_vm_add_msi_route(struct kd_vm *vm, uint64_t address, uint32_t data, GError **err);

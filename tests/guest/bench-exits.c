@@ -6,44 +6,11 @@
  */
 #include "kd.h"
 
-#define PIT_HZ 1193182u
 #define MMIO_HOLE 0xFEBFF000ul
-
-/* PIT channel 0, mode 2 from 65536 down; its count read back through the latch command. */
-static unsigned pit_count(void)
-{
-	unsigned lo, hi;
-
-	outb(0x43, 0x00);
-	lo = inb(0x40);
-	hi = inb(0x40);
-	return hi << 8 | lo;
-}
-
-static uint64_t tsc_hz(void)
-{
-	unsigned start, now, elapsed = 0, last;
-	uint64_t t0, t1;
-
-	outb(0x43, 0x34);
-	outb(0x40, 0);
-	outb(0x40, 0);
-	start = last = pit_count();
-	t0 = kd_rdtsc();
-	/* About 25 ms of PIT ticks, following wraps of the 16-bit counter. */
-	while (elapsed < 30000) {
-		now = pit_count();
-		elapsed += (last - now) & 0xFFFF;
-		last = now;
-	}
-	t1 = kd_rdtsc();
-	(void)start;
-	return (t1 - t0) * PIT_HZ / elapsed;
-}
 
 int kd_main(const struct kd_boot_info *boot)
 {
-	uint64_t n = kd_cmdline_u64(boot, "n", 100000), hz = tsc_hz(), t0, pio, mmio;
+	uint64_t n = kd_cmdline_u64(boot, "n", 100000), hz = kd_tsc_hz(), t0, pio, mmio;
 	volatile uint32_t sink = 0;
 
 	t0 = kd_rdtsc();

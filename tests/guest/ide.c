@@ -13,6 +13,7 @@
  *   hostile  LBAs past the end, PRD entries outside RAM, tables without EOT, short tables,
  *            register and command storms; afterwards the drives still work
  *   flush    writes a pattern, FLUSH CACHE, says "FLUSHED" and waits to be killed
+ *   bench    sequential 64 KiB DMA reads and writes of the whole disk (bench/ide.sh)
  * Options: seed=N, read_lba=N read_count=N (a region the host filled), sectors=N (disk size).
  */
 #include "kd.h"
@@ -961,6 +962,41 @@ static void test_hostile(void)
 	kd_printf("hostile: survived\n");
 }
 
+/* Sequential DMA throughput: the whole disk in 64 KiB commands (READ/WRITE DMA EXT, one PRD
+ * entry), read then written, timed with the TSC. Prints "bench: read_mib_s=... write_mib_s=...". */
+static void bench(void)
+{
+	uint64_t hz = kd_tsc_hz(), t0, read_ticks, write_ticks;
+	unsigned per = 128;
+	uint8_t status;
+
+	prd[0] = (uint32_t)(uintptr_t)dma_buf;
+	prd[1] = 0x80000000u; /* 64 KiB, end of table */
+	t0 = kd_rdtsc();
+	for (uint64_t lba = 0; lba + per <= disk_sectors; lba += per) {
+		bm_setup(&primary, true);
+		if (dma_run(&primary, 0, 0x25, true, lba, per, true, &status) != BMIS_INTERRUPT ||
+		    (status & ATA_ERR)) {
+			kd_printf("bench: read failed at %lu\n", lba);
+			return;
+		}
+	}
+	read_ticks = kd_rdtsc() - t0;
+	fill_random(dma_buf, 65536);
+	t0 = kd_rdtsc();
+	for (uint64_t lba = 0; lba + per <= disk_sectors; lba += per) {
+		bm_setup(&primary, false);
+		if (dma_run(&primary, 0, 0x35, true, lba, per, false, &status) != BMIS_INTERRUPT ||
+		    (status & ATA_ERR)) {
+			kd_printf("bench: write failed at %lu\n", lba);
+			return;
+		}
+	}
+	write_ticks = kd_rdtsc() - t0;
+	kd_printf("bench: mib=%lu read_mib_s=%lu write_mib_s=%lu\n", disk_sectors / 2048,
+		  disk_sectors / 2048 * hz / read_ticks, disk_sectors / 2048 * hz / write_ticks);
+}
+
 static void test_flush(void)
 {
 	fill_random(dma_buf, 1024 * 512);
@@ -994,6 +1030,8 @@ int kd_main(const struct kd_boot_info *boot)
 		test_hostile();
 	else if (kd_cmdline_has(boot, "flush"))
 		test_flush();
+	else if (kd_cmdline_has(boot, "bench"))
+		bench();
 	else
 		kd_printf("ide: no test named on the command line\n");
 	return 0;

@@ -95,6 +95,10 @@ static inline uint64_t kd_rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/* TSC ticks per second, calibrated against the PIT (which every KVM VMM keeps in the kernel)
+ * over about 25 ms; reprograms PIT channel 0. */
+uint64_t kd_tsc_hz(void);
+
 static inline unsigned kd_cpl(void)
 {
 	uint16_t cs;

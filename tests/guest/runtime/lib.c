@@ -438,3 +438,37 @@ int strncmp(const char *a, const char *b, size_t n)
 		;
 	return n ? (unsigned char)*a - (unsigned char)*b : 0;
 }
+
+/* ------------------------------------------------------------------ time */
+#define PIT_HZ 1193182u
+
+/* PIT channel 0, mode 2 from 65536 down; its count read back through the latch command. */
+static unsigned pit_count(void)
+{
+	unsigned lo, hi;
+
+	outb(0x43, 0x00);
+	lo = inb(0x40);
+	hi = inb(0x40);
+	return hi << 8 | lo;
+}
+
+uint64_t kd_tsc_hz(void)
+{
+	unsigned now, elapsed = 0, last;
+	uint64_t t0, t1;
+
+	outb(0x43, 0x34);
+	outb(0x40, 0);
+	outb(0x40, 0);
+	last = pit_count();
+	t0 = kd_rdtsc();
+	/* About 25 ms of PIT ticks, following wraps of the 16-bit counter. */
+	while (elapsed < 30000) {
+		now = pit_count();
+		elapsed += (last - now) & 0xFFFF;
+		last = now;
+	}
+	t1 = kd_rdtsc();
+	return (t1 - t0) * PIT_HZ / elapsed;
+}
