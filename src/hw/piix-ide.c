@@ -440,3 +440,79 @@ struct kd_ide_drive *kd_piix_ide_drive(struct kd_machine *m, unsigned index)
 		return NULL;
 	return kd_ide_drive(ide->ch[index / 2].bus, index % 2);
 }
+
+static void drive_name(unsigned index, const struct kd_ide_drive *d, char *buf, size_t size)
+{
+	g_snprintf(buf, size, "ide%u-%s%u", index / 2,
+		   kd_ide_drive_media(d) == KD_IDE_CDROM ? "cd" : "hd", index % 2);
+}
+
+struct kd_ide_drive *kd_piix_ide_find(struct kd_machine *m, const char *name)
+{
+	for (unsigned i = 0; i < KD_MAX_IDE_DRIVES; i++) {
+		struct kd_ide_drive *d = kd_piix_ide_drive(m, i);
+		char n[16];
+
+		if (!d)
+			continue;
+		drive_name(i, d, n, sizeof(n));
+		if (!strcmp(n, name))
+			return d;
+	}
+	return NULL;
+}
+
+void kd_piix_ide_info_block(struct kd_machine *m, GString *out)
+{
+	static const char *const where[KD_MAX_IDE_DRIVES] = { "primary master", "primary slave",
+							      "secondary master",
+							      "secondary slave" };
+
+	for (unsigned i = 0; i < KD_MAX_IDE_DRIVES; i++) {
+		struct kd_ide_drive *d = kd_piix_ide_drive(m, i);
+		struct kd_block *b;
+		char n[16];
+
+		if (!d)
+			continue;
+		b = kd_ide_drive_block(d);
+		drive_name(i, d, n, sizeof(n));
+		if (b)
+			g_string_append_printf(out, "%s: %s (raw%s)\n", n, kd_block_path(b),
+					       kd_block_readonly(b) ? ", read-only" : "");
+		else
+			g_string_append_printf(out, "%s: [not inserted]\n", n);
+		g_string_append_printf(out, "    Attached to:      %s (PIIX3 IDE %s, %s)\n", n,
+				       where[i], kd_ide_drive_model(d));
+		if (kd_ide_drive_media(d) == KD_IDE_CDROM)
+			g_string_append_printf(out, "    Removable device: %s, tray %s\n",
+					       kd_ide_drive_locked(d) ? "locked" : "not locked",
+					       kd_ide_drive_tray_open(d) ? "open" : "closed");
+		if (b)
+			g_string_append_printf(out, "    Cache mode:       %s\n",
+					       kd_block_direct(b) ? "writeback, direct"
+								  : "writeback");
+		g_string_append(out, "\n");
+	}
+}
+
+bool kd_piix_ide_change(struct kd_machine *m, const char *name, const char *file, GError **err)
+{
+	struct kd_ide_drive *d = kd_piix_ide_find(m, name);
+	struct kd_drive_config cfg = {
+		.present = true, .cdrom = true, .file = file, .readonly = true
+	};
+	struct kd_block *b;
+
+	if (!d) {
+		g_set_error(err, KD_VM_ERROR, KD_VM_ERROR_CONFIG, _("Device '%s' not found"), name);
+		return false;
+	}
+	if (kd_ide_drive_media(d) != KD_IDE_CDROM) {
+		g_set_error(err, KD_VM_ERROR, KD_VM_ERROR_CONFIG,
+			    _("Device '%s' is a hard disk; only CD-ROM media can change"), name);
+		return false;
+	}
+	b = open_image(&cfg, err);
+	return b && kd_ide_drive_change(d, b, err);
+}

@@ -19,4 +19,12 @@ bool kd_piix_ide_create(struct kd_machine *m, const struct kd_drive_config *driv
 /* The drive at index (0-3), or NULL when there is none. */
 struct kd_ide_drive *kd_piix_ide_drive(struct kd_machine *m, unsigned index);
 
+/* The drive a monitor name designates: "ide0-hd0", "ide1-cd0" (QEMU's names: channel, disk or
+ * CD, unit), or NULL. */
+struct kd_ide_drive *kd_piix_ide_find(struct kd_machine *m, const char *name);
+/* QEMU's `info block` for every drive. Machine lock held. */
+void kd_piix_ide_info_block(struct kd_machine *m, GString *out);
+/* `change`: opens FILE read-only and puts it in the CD-ROM drive NAME. Machine lock held. */
+bool kd_piix_ide_change(struct kd_machine *m, const char *name, const char *file, GError **err);
+
 #endif

@@ -8,8 +8,10 @@
 
 #include <string.h>
 
+#include "hw/ide.h"
 #include "hw/machine.h"
 #include "hw/pci.h"
+#include "hw/piix-ide.h"
 #include "i18n.h"
 #include "vm/vcpu.h"
 
@@ -56,6 +58,52 @@ static bool cmd_system_reset(struct kd_monitor_context *ctx, int argc, char **ar
 	return true;
 }
 
+/* eject [-f] DEVICE */
+static bool cmd_eject(struct kd_monitor_context *ctx, int argc, char **argv, GString *out)
+{
+	g_autoptr(GError) err = NULL;
+	bool force = argc == 3 && !strcmp(argv[1], "-f");
+	const char *name = argv[argc - 1];
+	struct kd_ide_drive *d;
+	bool ok = false;
+
+	if (argc != 2 && !force) {
+		g_string_append(out, _("eject: usage: eject [-f] DEVICE (see info block)\n"));
+		return false;
+	}
+	kd_vm_lock(ctx->machine->vm);
+	d = kd_piix_ide_find(ctx->machine, name);
+	if (!d)
+		g_string_append_printf(out, _("Device '%s' not found\n"), name);
+	else if (!(ok = kd_ide_drive_eject(d, force, &err)))
+		g_string_append_printf(out, "%s: %s\n", name, err->message);
+	kd_vm_unlock(ctx->machine->vm);
+	return ok;
+}
+
+/* change DEVICE FILE [raw] */
+static bool cmd_change(struct kd_monitor_context *ctx, int argc, char **argv, GString *out)
+{
+	g_autoptr(GError) err = NULL;
+	bool ok;
+
+	if (argc < 3 || argc > 4) {
+		g_string_append(out, _("change: usage: change DEVICE FILE [raw]\n"));
+		return false;
+	}
+	if (argc == 4 && strcmp(argv[3], "raw") != 0) {
+		g_string_append_printf(out, _("change: format '%s' is not supported (raw)\n"),
+				       argv[3]);
+		return false;
+	}
+	kd_vm_lock(ctx->machine->vm);
+	ok = kd_piix_ide_change(ctx->machine, argv[1], argv[2], &err);
+	kd_vm_unlock(ctx->machine->vm);
+	if (!ok)
+		g_string_append_printf(out, "%s\n", err->message);
+	return ok;
+}
+
 static bool cmd_quit(struct kd_monitor_context *ctx, int argc, char **argv, GString *out)
 {
 	if (!no_arguments(argc, argv, out))
@@ -71,6 +119,10 @@ static const struct kd_monitor_command commands[] = {
 	{ "stop", NULL, "", N_("stop emulation"), cmd_stop },
 	{ "cont", "c", "", N_("resume emulation"), cmd_cont },
 	{ "system_reset", NULL, "", N_("reset the system"), cmd_system_reset },
+	{ "eject", NULL, "[-f] device", N_("eject a removable medium (use -f to force it)"),
+	  cmd_eject },
+	{ "change", NULL, "device filename [format]",
+	  N_("change a removable medium (an ISO image into a CD-ROM drive)"), cmd_change },
 	{ "quit", "q", "", N_("quit the emulator"), cmd_quit },
 	{ NULL },
 };
@@ -180,6 +232,14 @@ static bool info_qtree(struct kd_monitor_context *ctx, int argc, char **argv, GS
 	return true;
 }
 
+static bool info_block(struct kd_monitor_context *ctx, int argc, char **argv, GString *out)
+{
+	kd_vm_lock(ctx->machine->vm);
+	kd_piix_ide_info_block(ctx->machine, out);
+	kd_vm_unlock(ctx->machine->vm);
+	return true;
+}
+
 static const struct kd_monitor_command info_commands[] = {
 	{ "status", NULL, "", N_("show the current VM status (running|paused)"), info_status },
 	{ "version", NULL, "", N_("show the version of kvmdesk"), info_version },
@@ -187,6 +247,7 @@ static const struct kd_monitor_command info_commands[] = {
 	{ "cpus", NULL, "", N_("show infos for each CPU"), info_cpus },
 	{ "registers", NULL, "", N_("show the cpu registers"), info_registers },
 	{ "pci", NULL, "", N_("show PCI info"), info_pci },
+	{ "block", NULL, "", N_("show the block devices"), info_block },
 	{ "qtree", NULL, "", N_("show the device tree"), info_qtree },
 	{ "exits", NULL, "", N_("show exits to userspace and unclaimed I/O (kvmdesk)"),
 	  info_exits },

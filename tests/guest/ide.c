@@ -13,6 +13,7 @@
  *   hostile  LBAs past the end, PRD entries outside RAM, tables without EOT, short tables,
  *            register and command storms; afterwards the drives still work
  *   flush    writes a pattern, FLUSH CACHE, says "FLUSHED" and waits to be killed
+ *   media    the host ejects and changes the disc (monitor): events, sense, new contents
  *   bench    sequential 64 KiB DMA reads and writes of the whole disk (bench/ide.sh)
  * Options: seed=N, read_lba=N read_count=N (a region the host filled), sectors=N (disk size).
  */
@@ -860,6 +861,44 @@ static void test_atapi(uint64_t iso_sectors, uint64_t pvd_fnv)
 	}
 }
 
+/* Waits (polling GET EVENT STATUS NOTIFICATION, as a desktop does) for media event `code`. */
+static bool wait_media_event(const struct chan *c, uint8_t code)
+{
+	uint8_t gesn[12] = { 0x4A, 1, 0, 0, 0x10, 0, 0, 0, 8 };
+	uint8_t b[8];
+
+	for (unsigned i = 0; i < 200000; i++)
+		if (packet(c, 0, gesn, b, 8, false, false) == 8 && b[4] == code)
+			return true;
+	return false;
+}
+
+/* The host changes the disc through the monitor: the guest sees the removal, the new medium,
+ * unit attention once, then the new disc's contents. */
+static void test_media(void)
+{
+	const struct chan *c = &secondary;
+	uint8_t tur[12] = { 0x00 }, read_pvd[12] = { 0x28, 0, 0, 0, 0, 16, 0, 0, 1 };
+	uint8_t *b = pio_buf;
+
+	srst(c);
+	KD_CHECK_EQ(packet(c, 0, tur, b, 0, false, true), 0);
+	KD_CHECK_EQ(packet(c, 0, read_pvd, b, 2048, false, true), 2048);
+	kd_printf("MEDIA1 fnv=%016lx\n", fnv(b, 2048));
+	KD_CHECK(wait_media_event(c, 3));
+	KD_CHECK_EQ(packet(c, 0, tur, b, 0, false, true), -1);
+	KD_CHECK_EQ(sense_key, 2);
+	KD_CHECK_EQ(asc, 0x3A);
+	kd_printf("EJECTED\n");
+	KD_CHECK(wait_media_event(c, 2));
+	KD_CHECK_EQ(packet(c, 0, tur, b, 0, false, true), -1);
+	KD_CHECK_EQ(sense_key, 6);
+	KD_CHECK_EQ(asc, 0x28);
+	KD_CHECK_EQ(packet(c, 0, tur, b, 0, false, true), 0);
+	KD_CHECK_EQ(packet(c, 0, read_pvd, b, 2048, false, true), 2048);
+	kd_printf("MEDIA2 fnv=%016lx\n", fnv(b, 2048));
+}
+
 /* ------------------------------------------------------------------ hostile guest */
 
 static void test_hostile(void)
@@ -1032,6 +1071,8 @@ int kd_main(const struct kd_boot_info *boot)
 		test_flush();
 	else if (kd_cmdline_has(boot, "bench"))
 		bench();
+	else if (kd_cmdline_has(boot, "media"))
+		test_media();
 	else
 		kd_printf("ide: no test named on the command line\n");
 	return 0;

@@ -5,7 +5,7 @@
 # hang kvmdesk, and data that survives SIGKILL once the guest has flushed it.
 . "$(dirname "$0")/lib.sh"
 
-tap_plan 11
+tap_plan 16
 reason=$(missing_kvm)
 [ -z "$reason" ] || tap_skip_all "$reason"
 command -v xorriso >/dev/null || tap_skip_all "needs xorriso (build-aux/install-deps --tests)"
@@ -71,6 +71,67 @@ else
 	grep CDREAD "$TEST_TMP/atapi.log" | tap_diag_file /dev/stdin
 fi
 run hostile "hostile" -hda "$img" -cdrom "$TEST_TMP/cd.iso"
+
+# The monitor changes the disc under a running guest: info block, eject, change, errors.
+client="python3 $KVMDESK_SRCDIR/tests/system/monitor-client.py"
+mkdir -p "$TEST_TMP/iso2"
+head -c 100000 /dev/urandom >"$TEST_TMP/iso2/OTHER.BIN"
+xorriso -as mkisofs -quiet -V OTHER_DISC -o "$TEST_TMP/cd2.iso" "$TEST_TMP/iso2" 2>/dev/null
+pvd2_fnv=$($check fnv "$TEST_TMP/cd2.iso" $((16 * 2048)) 2048 | sed 's/^0x//')
+out="$TEST_TMP/media.log"
+sock="$TEST_TMP/mon.sock"
+: >"$out"
+"$KVMDESK" -m 64 -display none -kernel "$guest" -append "media seed=1" -debugcon "file:$out" \
+	-device isa-debug-exit,iobase=0xf4,iosize=1 -hda "$img" -cdrom "$TEST_TMP/cd.iso" \
+	-monitor "unix:$sock,server,nowait" </dev/null >"$out.out" 2>&1 &
+pid=$!
+wait_log() { for i in $(seq 600); do grep -q "$1" "$out" && return 0; sleep 0.1; done; return 1; }
+wait_log MEDIA1 && $client "$sock" "info block" "eject ide1-cd0" >"$TEST_TMP/mon1.txt" 2>&1
+wait_log EJECTED && $client "$sock" "info block" "change ide0-hd0 $TEST_TMP/cd2.iso" \
+	"change ide1-cd0 $TEST_TMP/missing.iso" "eject nosuch" "change ide1-cd0 $TEST_TMP/cd2.iso" \
+	"info block" >"$TEST_TMP/mon2.txt" 2>&1
+wait_log MEDIA2
+for i in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+kill $pid 2>/dev/null
+wait $pid
+code=$?
+vmm_status $code
+if [ "$status" = 0 ] && grep -q "MEDIA2 fnv=$pvd2_fnv" "$out"; then
+	tap_ok "media: after eject and change the guest saw the events, unit attention and the new disc"
+else
+	tap_not_ok "media: status $status"
+	tap_diag_file "$out"
+	tap_diag_file "$out.out"
+fi
+if grep -q "^ide0-hd0: $img (raw)" "$TEST_TMP/mon1.txt" &&
+	grep -q "^ide1-cd0: $TEST_TMP/cd.iso (raw, read-only)" "$TEST_TMP/mon1.txt" &&
+	grep -q "Removable device: not locked, tray closed" "$TEST_TMP/mon1.txt"; then
+	tap_ok "info block lists the disk and the CD-ROM with their images"
+else
+	tap_not_ok "info block"
+	tap_diag_file "$TEST_TMP/mon1.txt"
+fi
+if grep -q "^ide1-cd0: \[not inserted\]" "$TEST_TMP/mon2.txt" &&
+	grep -q "tray open" "$TEST_TMP/mon2.txt"; then
+	tap_ok "after eject: [not inserted], tray open"
+else
+	tap_not_ok "after eject"
+	tap_diag_file "$TEST_TMP/mon2.txt"
+fi
+if grep -q "Device 'ide0-hd0' is a hard disk" "$TEST_TMP/mon2.txt" &&
+	grep -q "cannot open disk image $TEST_TMP/missing.iso" "$TEST_TMP/mon2.txt" &&
+	grep -q "Device 'nosuch' not found" "$TEST_TMP/mon2.txt"; then
+	tap_ok "change and eject refuse a hard disk, a missing file and an unknown device"
+else
+	tap_not_ok "monitor errors"
+	tap_diag_file "$TEST_TMP/mon2.txt"
+fi
+if grep -q "^ide1-cd0: $TEST_TMP/cd2.iso (raw, read-only)" "$TEST_TMP/mon2.txt"; then
+	tap_ok "after change: info block shows the new disc"
+else
+	tap_not_ok "after change"
+	tap_diag_file "$TEST_TMP/mon2.txt"
+fi
 
 # SIGKILL after FLUSH CACHE EXT: what the guest wrote is in the file.
 out="$TEST_TMP/flush.log"

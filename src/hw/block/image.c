@@ -257,6 +257,11 @@ bool kd_block_readonly(const struct kd_block *b)
 	return b->readonly;
 }
 
+bool kd_block_direct(const struct kd_block *b)
+{
+	return b->direct;
+}
+
 const char *kd_block_path(const struct kd_block *b)
 {
 	return b->path;

@@ -35,6 +35,7 @@ struct kd_block *kd_block_open(const struct kd_block_config *cfg, GError **err);
 void kd_block_close(struct kd_block *b);
 uint64_t kd_block_size(const struct kd_block *b);
 bool kd_block_readonly(const struct kd_block *b);
+bool kd_block_direct(const struct kd_block *b); /* cache=none */
 const char *kd_block_path(const struct kd_block *b);
 
 /* Synchronous I/O for worker threads: 0 or -errno. Ranges past the end are -ERANGE, writes to
