@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "hw/block/image.h"
@@ -196,6 +197,51 @@ static void test_async_in_order(void)
 	remove_image(path);
 }
 
+/* Vectored requests: a write gathered from odd-sized pieces lands contiguously, a read scatters
+ * it back, also through cache=none (O_DIRECT) with buffers it cannot take directly. */
+static void check_vectored(bool direct)
+{
+	char *path = make_image("vec.img", 1 << 20);
+	struct kd_block_config cfg = { path, false, direct };
+	struct kd_block *b = kd_block_open(&cfg, NULL);
+	static uint8_t src[3 * 4096] __attribute__((aligned(4096)));
+	static uint8_t dst[3 * 4096] __attribute__((aligned(4096)));
+	uint8_t flat[3000];
+	struct iovec out[3] = { { src + 1, 1000 }, { src + 4096, 1500 }, { src + 8192 + 2, 500 } };
+	struct iovec in[2] = { { dst + 3, 1234 }, { dst + 8192, 3000 - 1234 } };
+	struct completion_log log = { 0 };
+
+	g_assert_nonnull(b);
+	for (size_t i = 0; i < sizeof(src); i++)
+		src[i] = (uint8_t)(i * 13 + 5);
+	kd_block_submitv(b, KD_BLOCK_WRITE, out, 3, 512 * 7, done, &log);
+	for (int i = 0; i < 2000 && log.n < 1; i++)
+		g_main_context_iteration(NULL, FALSE), g_usleep(1000);
+	g_assert_cmpuint(log.n, ==, 1);
+	g_assert_cmpint(log.results[0], ==, 0);
+	g_assert_cmpint(kd_block_pread(b, flat, sizeof(flat), 512 * 7), ==, 0);
+	g_assert_cmpmem(flat, 1000, src + 1, 1000);
+	g_assert_cmpmem(flat + 1000, 1500, src + 4096, 1500);
+	g_assert_cmpmem(flat + 2500, 500, src + 8194, 500);
+	g_assert_cmpint(kd_block_preadv(b, in, 2, 512 * 7), ==, 0);
+	g_assert_cmpmem(dst + 3, 1234, flat, 1234);
+	g_assert_cmpmem(dst + 8192, 3000 - 1234, flat + 1234, 3000 - 1234);
+	/* The whole vector is checked against the end before anything moves. */
+	g_assert_cmpint(kd_block_pwritev(b, out, 3, (1 << 20) - 2048), ==, -ERANGE);
+	kd_block_close(b);
+	remove_image(path);
+}
+
+static void test_vectored(void)
+{
+	check_vectored(false);
+}
+
+static void test_vectored_direct(void)
+{
+	check_vectored(true);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -205,5 +251,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/block/lock-names-other-process", test_lock_names_other_process);
 	g_test_add_func("/block/bad-paths", test_bad_paths);
 	g_test_add_func("/block/async-in-order", test_async_in_order);
+	g_test_add_func("/block/vectored", test_vectored);
+	g_test_add_func("/block/vectored-direct", test_vectored_direct);
 	return g_test_run();
 }

@@ -3,6 +3,8 @@
  */
 #include "config.h"
 
+#include <stdarg.h>
+
 #include <string.h>
 
 #include "cli.h"
@@ -197,6 +199,88 @@ static void test_vm_options(void)
 	g_assert_true(cfg.start_paused && cfg.no_reboot);
 }
 
+static bool parse_args(struct kd_config *cfg, GError **err, ...)
+{
+	const char *args[32] = { "kvmdesk" };
+	int argc = 1;
+	va_list ap;
+
+	va_start(ap, err);
+	for (const char *a; (a = va_arg(ap, const char *)) && argc < 31;)
+		args[argc++] = a;
+	va_end(ap);
+	kd_config_init(cfg);
+	return kd_cli_parse(argc, (char *const *)args, cfg, err);
+}
+
+static void test_drives(void)
+{
+	struct kd_config cfg;
+	g_autoptr(GError) err = NULL;
+
+	/* Without drive options: the empty CD-ROM drive of QEMU's PC, unless -nodefaults. */
+	g_assert_true(parse_args(&cfg, NULL, "-m", "64", NULL));
+	g_assert_true(cfg.pc.ide[2].present && cfg.pc.ide[2].cdrom && !cfg.pc.ide[2].file);
+	g_assert_false(cfg.pc.ide[0].present);
+	g_assert_true(parse_args(&cfg, NULL, "-nodefaults", NULL));
+	g_assert_false(cfg.pc.ide[2].present);
+
+	g_assert_true(parse_args(&cfg, NULL, "-hda", "a.img", "-hdd", "d.img", "-cdrom", "x.iso",
+				 "-boot", "order=dc", NULL));
+	g_assert_cmpstr(cfg.pc.ide[0].file, ==, "a.img");
+	g_assert_false(cfg.pc.ide[0].cdrom);
+	g_assert_cmpstr(cfg.pc.ide[3].file, ==, "d.img");
+	g_assert_true(cfg.pc.ide[2].cdrom && cfg.pc.ide[2].readonly);
+	g_assert_cmpstr(cfg.pc.ide[2].file, ==, "x.iso");
+	g_assert_cmpstr(cfg.pc.boot_order, ==, "dc");
+
+	/* -drive: doubled commas in file names, bus/unit, first free index, options. */
+	g_assert_true(parse_args(&cfg, NULL, "-drive", "file=my,,disk.img,if=ide,cache=none",
+				 "-drive", "file=b.img,bus=1,unit=1,readonly=on,format=raw",
+				 "-drive", "media=cdrom,index=1", NULL));
+	g_assert_cmpstr(cfg.pc.ide[0].file, ==, "my,disk.img");
+	g_assert_true(cfg.pc.ide[0].direct);
+	g_assert_cmpstr(cfg.pc.ide[3].file, ==, "b.img");
+	g_assert_true(cfg.pc.ide[3].readonly);
+	g_assert_true(cfg.pc.ide[1].present && cfg.pc.ide[1].cdrom && !cfg.pc.ide[1].file);
+	g_assert_true(cfg.pc.ide[2].present && cfg.pc.ide[2].cdrom); /* the default one */
+
+	/* Errors name the problem. */
+	static const struct {
+		const char *opt, *value, *message;
+	} bad[] = {
+		{ "-drive", "file=a.img,if=scsi", "kvmdesk's PC has IDE only" },
+		{ "-drive", "file=a.img,format=qcow2", "format 'qcow2' is not supported" },
+		{ "-drive", "file=a.img,media=tape", "media must be disk or cdrom" },
+		{ "-drive", "file=a.img,index=4", "index must be a number from 0 to 3" },
+		{ "-drive", "file=a.img,cache=unsafe", "cache must be writeback or none" },
+		{ "-drive", "file=a.img,readonly=maybe", "readonly must be on or off" },
+		{ "-drive", "file=a.img,snapshot=on", "unknown parameter 'snapshot'" },
+		{ "-drive", "if=ide", "a disk needs file=IMAGE" },
+		{ "-drive", "file=a.img,index=1,bus=1,unit=1", "index=1 contradicts bus=1,unit=1" },
+		{ "-drive", "file=a.img,nokey", "'nokey' is not KEY=VALUE" },
+		{ "-boot", "order=a", "invalid boot device 'a'" },
+		{ "-boot", "order=cc", "boot device 'c' was given twice" },
+		{ "-boot", "order=", "empty boot order" },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_clear_error(&err);
+		g_assert_false(parse_args(&cfg, &err, bad[i].opt, bad[i].value, NULL));
+		g_assert_nonnull(err);
+		if (!strstr(err->message, bad[i].message))
+			g_error("%s %s: '%s' lacks '%s'", bad[i].opt, bad[i].value, err->message,
+				bad[i].message);
+	}
+	g_clear_error(&err);
+	g_assert_false(
+		parse_args(&cfg, &err, "-hda", "a.img", "-drive", "file=b.img,index=0", NULL));
+	g_assert_nonnull(strstr(err->message, "IDE index 0 (primary master) is already in use"));
+	g_clear_error(&err);
+	g_assert_false(parse_args(&cfg, &err, "-hda", "a", "-hdb", "b", "-hdc", "c", "-hdd", "d",
+				  "-drive", "file=e", NULL));
+	g_assert_nonnull(strstr(err->message, "all four IDE positions are in use"));
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -207,5 +291,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/cli/program-table", test_program_table);
 	g_test_add_func("/cli/sizes", test_sizes);
 	g_test_add_func("/cli/vm-options", test_vm_options);
+	g_test_add_func("/cli/drives", test_drives);
 	return g_test_run();
 }
