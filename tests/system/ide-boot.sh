@@ -6,7 +6,6 @@
 # -drive decide what boots. Image problems are one-line errors with exit status 2.
 . "$(dirname "$0")/lib.sh"
 
-tap_plan 15
 reason=$(missing_kvm)
 [ -z "$reason" ] || tap_skip_all "$reason"
 [ -f /usr/share/seabios/bios-256k.bin ] || [ -f /usr/share/seabios/bios.bin ] ||
@@ -35,6 +34,8 @@ echo "kvmdesk test disc" >"$TEST_TMP/iso/README.TXT"
 xorriso -as mkisofs -quiet -V KVMDESK_TEST -b boot.bin -no-emul-boot -boot-load-size 4 \
 	-o "$TEST_TMP/cd.iso" "$TEST_TMP/iso" 2>"$TEST_TMP/xorriso.log" ||
 	{ tap_diag_file "$TEST_TMP/xorriso.log"; tap_skip_all "xorriso could not build the ISO"; }
+
+tap_plan 15
 
 # boot NAME EXPECTED_STATUS EXPECTED_TEXT ARGS...
 boot() {

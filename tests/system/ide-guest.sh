@@ -5,7 +5,6 @@
 # hang kvmdesk, and data that survives SIGKILL once the guest has flushed it.
 . "$(dirname "$0")/lib.sh"
 
-tap_plan 16
 reason=$(missing_kvm)
 [ -z "$reason" ] || tap_skip_all "$reason"
 command -v xorriso >/dev/null || tap_skip_all "needs xorriso (build-aux/install-deps --tests)"
@@ -21,6 +20,8 @@ xorriso -as mkisofs -quiet -V KVMDESK_TEST -o "$TEST_TMP/cd.iso" "$TEST_TMP/iso"
 	tap_skip_all "xorriso could not build the ISO"
 iso_sectors=$(($(stat -c %s "$TEST_TMP/cd.iso") / 2048))
 pvd_fnv=$($check fnv "$TEST_TMP/cd.iso" $((16 * 2048)) 2048)
+
+tap_plan 16
 
 # run NAME TEST-ARGS [VMM-ARGS...]: the guest must exit 0. Every run has its own seed, so a
 # run's writes differ from the last one's.
