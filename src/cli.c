@@ -299,32 +299,162 @@ static bool parse_u64_value(const char *text, uint64_t *out)
 }
 
 /* -device: for now the test device; the device models of later issues join here. */
-static bool apply_device(struct kd_config *cfg, const char *value, GError **err)
+static bool apply_debug_exit(struct kd_config *cfg, GPtrArray *props, GError **err)
 {
-	g_auto(GStrv) parts = g_strsplit(value, ",", -1);
 	uint64_t iobase = 0xf4, iosize = 1;
 
-	if (strcmp(parts[0], "isa-debug-exit") != 0) {
-		g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
-			    _("-device: unknown device '%s' (known: isa-debug-exit)"), parts[0]);
-		return false;
-	}
-	for (char **p = parts + 1; *p; p++) {
-		if (g_str_has_prefix(*p, "iobase=") && parse_u64_value(*p + 7, &iobase) &&
+	for (guint i = 1; i < props->len; i++) {
+		const char *p = g_ptr_array_index(props, i);
+
+		if (g_str_has_prefix(p, "iobase=") && parse_u64_value(p + 7, &iobase) &&
 		    iobase <= 0xFFFF)
 			continue;
-		if (g_str_has_prefix(*p, "iosize=") && parse_u64_value(*p + 7, &iosize) &&
+		if (g_str_has_prefix(p, "iosize=") && parse_u64_value(p + 7, &iosize) &&
 		    (iosize == 1 || iosize == 2 || iosize == 4))
 			continue;
 		g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
 			    _("-device isa-debug-exit: bad property '%s' (iobase=PORT, "
 			      "iosize=1|2|4)"),
-			    *p);
+			    p);
 		return false;
 	}
 	cfg->pc.debug_exit = true;
 	cfg->pc.debug_exit_iobase = (uint16_t)iobase;
 	cfg->pc.debug_exit_iosize = (uint8_t)iosize;
+	return true;
+}
+
+static struct kd_vfio_pci_config *new_assignment(struct kd_config *cfg, const char *option,
+						 GError **err)
+{
+	struct kd_vfio_pci_config *a;
+
+	if (cfg->nassign == KD_MAX_ASSIGNED) {
+		g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+			    _("%s: at most %d host devices can be assigned"), option,
+			    KD_MAX_ASSIGNED);
+		return NULL;
+	}
+	a = &cfg->assign[cfg->nassign];
+	memset(a, 0, sizeof(*a));
+	a->slot = -1;
+	a->rombar = true;
+	return a;
+}
+
+/* Slot of "addr=5" or "addr=0x5" or "addr=05.0" (function 0 only). */
+static bool parse_slot(const char *text, int *slot)
+{
+	guint64 n;
+	const char *dot = strchr(text, '.');
+	g_autofree char *s = dot ? g_strndup(text, (gsize)(dot - text)) : g_strdup(text);
+
+	if (dot && strcmp(dot, ".0") != 0)
+		return false;
+	if (g_str_has_prefix(s, "0x") ? !g_ascii_string_to_unsigned(s + 2, 16, 1, 31, &n, NULL)
+				      : !g_ascii_string_to_unsigned(s, 16, 1, 31, &n, NULL))
+		return false;
+	*slot = (int)n;
+	return true;
+}
+
+/* -device vfio-pci,host=ADDR[,id=NAME][,rombar=0|1][,romfile=FILE][,addr=SLOT] */
+static bool apply_vfio_pci(struct kd_config *cfg, GPtrArray *props, GError **err)
+{
+	struct kd_vfio_pci_config *a = new_assignment(cfg, "-device vfio-pci", err);
+
+	if (!a)
+		return false;
+	for (guint i = 1; i < props->len; i++) {
+		const char *p = g_ptr_array_index(props, i);
+
+		if (g_str_has_prefix(p, "host=") && p[5]) {
+			a->host = kd_cli_keep(p + 5);
+		} else if (g_str_has_prefix(p, "id=") && p[3]) {
+			a->id = kd_cli_keep(p + 3);
+		} else if (!strcmp(p, "rombar=0") || !strcmp(p, "rombar=1")) {
+			a->rombar = p[7] == '1';
+		} else if (g_str_has_prefix(p, "romfile=")) {
+			a->romfile = kd_cli_keep(p + 8);
+		} else if (g_str_has_prefix(p, "addr=")) {
+			if (!parse_slot(p + 5, &a->slot)) {
+				g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+					    _("-device vfio-pci: addr must be a slot from 1 to 1f "
+					      "(function 0), not '%s'"),
+					    p + 5);
+				return false;
+			}
+		} else {
+			g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+				    _("-device vfio-pci: bad property '%s' (host=ADDR, id=NAME, "
+				      "rombar=0|1, romfile=FILE, addr=SLOT)"),
+				    p);
+			return false;
+		}
+	}
+	if (!a->host) {
+		g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+			    _("-device vfio-pci: host=ADDR is missing (like host=05:06.0)"));
+		return false;
+	}
+	cfg->nassign++;
+	return true;
+}
+
+static bool apply_device(struct kd_config *cfg, const char *value, GError **err)
+{
+	g_autoptr(GPtrArray) props = kd_split_options(value);
+	const char *type = g_ptr_array_index(props, 0);
+	bool ok;
+
+	if (!strcmp(type, "isa-debug-exit"))
+		ok = apply_debug_exit(cfg, props, err);
+	else if (!strcmp(type, "vfio-pci"))
+		ok = apply_vfio_pci(cfg, props, err);
+	else {
+		g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+			    _("-device: unknown device '%s' (known: vfio-pci, isa-debug-exit)"),
+			    type);
+		return false;
+	}
+	if (ok)
+		cfg->vm_requested = true;
+	return ok;
+}
+
+/* qemu-kvm 0.12's -pcidevice host=BB:DD.F[,dma=none][,name=NAME]. */
+static bool apply_pcidevice(struct kd_config *cfg, const char *value, GError **err)
+{
+	g_autoptr(GPtrArray) props = kd_split_options(value);
+	struct kd_vfio_pci_config *a = new_assignment(cfg, "-pcidevice", err);
+
+	if (!a)
+		return false;
+	for (guint i = 0; i < props->len; i++) {
+		const char *p = g_ptr_array_index(props, i);
+
+		if (g_str_has_prefix(p, "host=") && p[5]) {
+			a->host = kd_cli_keep(p + 5);
+		} else if (g_str_has_prefix(p, "name=") && p[5]) {
+			a->id = kd_cli_keep(p + 5);
+		} else if (!strcmp(p, "dma=none")) {
+			g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+				    _("-pcidevice: dma=none cannot be honoured: with VFIO the IOMMU "
+				      "always maps the guest's memory for the device, which is what "
+				      "keeps the host safe (drop dma=none)"));
+			return false;
+		} else {
+			g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+				    _("-pcidevice: bad property '%s' (host=BB:DD.F, name=NAME)"), p);
+			return false;
+		}
+	}
+	if (!a->host) {
+		g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+			    _("-pcidevice: host=BB:DD.F is missing"));
+		return false;
+	}
+	cfg->nassign++;
 	cfg->vm_requested = true;
 	return true;
 }
@@ -680,8 +810,13 @@ static const struct kd_cli_option program_options[] = {
 	{ "display", NULL, "TYPE", N_("guest display: none"), apply_display },
 	{ "monitor", NULL, "DEV",
 	  N_("monitor on stdio, unix:PATH,server,nowait or none (default none)"), apply_monitor },
-	{ "device", NULL, "SPEC", N_("add a device: isa-debug-exit[,iobase=PORT][,iosize=N]"),
+	{ "device", NULL, "SPEC",
+	  N_("add a device: vfio-pci,host=ADDR[,id=NAME][,rombar=0|1][,romfile=FILE][,addr=SLOT] "
+	     "(assign a host PCI device), isa-debug-exit[,iobase=PORT][,iosize=N]"),
 	  apply_device },
+	{ "pcidevice", NULL, "host=BB:DD.F[,name=NAME]",
+	  N_("assign a host PCI device (qemu-kvm 0.12 form of -device vfio-pci)"),
+	  apply_pcidevice },
 	{ "hda", NULL, "FILE", N_("raw disk image as IDE primary master (index 0)"), apply_hda },
 	{ "hdb", NULL, "FILE", N_("raw disk image as IDE primary slave (index 1)"), apply_hdb },
 	{ "hdc", NULL, "FILE", N_("raw disk image as IDE secondary master (index 2)"), apply_hdc },
@@ -722,7 +857,8 @@ static const struct kd_cli_option program_options[] = {
 	{ "vfio-restore", NULL, "ADDR",
 	  N_("give ADDR back to the driver it had before kvmdesk took it"), apply_vfio_restore },
 	{ "force", NULL, NULL,
-	  N_("with -vfio-bind: allow the boot display, root disk controller or default-route NIC"),
+	  N_("with -vfio-bind or an assigned device: allow the boot display, root disk controller "
+	     "or default-route NIC, or a card that cannot mask a shared INTx"),
 	  apply_force },
 	{ "enable-kvm", NULL, NULL, N_("accepted for qemu-kvm compatibility (always on)"),
 	  apply_accel },

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "assign/vfio-pci.h"
 #include "hw/machine.h"
 
 #define KD_CLI_ERROR (kd_cli_error_quark())
@@ -20,6 +21,8 @@ enum kd_cli_error_code {
 	KD_CLI_ERROR_UNEXPECTED_ARGUMENT,
 	KD_CLI_ERROR_BAD_VALUE,
 };
+
+#define KD_MAX_ASSIGNED 8
 
 /* What the command line asks for. */
 struct kd_config {
@@ -42,6 +45,8 @@ struct kd_config {
 	const char *vfio_restore; /* PCI address to give back */
 	bool force;
 	bool nodefaults;
+	struct kd_vfio_pci_config assign[KD_MAX_ASSIGNED];
+	unsigned nassign;
 	bool drives_given; /* -hda, -cdrom, -drive ... */
 };
 

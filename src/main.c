@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "assign/bind.h"
+#include "assign/vfio-pci.h"
 #include "assign/hostdev.h"
 #include "cli.h"
 #include "hw/machine.h"
@@ -124,6 +125,28 @@ static bool is_usage_error(const GError *err)
 		err->code == KD_VM_ERROR_BUSY);
 }
 
+/* Host devices for the guest: first, devices an earlier kvmdesk died holding go back to their
+ * drivers; then each -device vfio-pci / -pcidevice is checked, bound and plugged. */
+static bool assign_devices(struct kd_machine *m, struct kd_config *cfg, GError **err)
+{
+	if (!cfg->nassign)
+		return true;
+	{
+		g_autoptr(GString) recovered = g_string_new(NULL);
+		struct kd_host *host = kd_host_scan(NULL, NULL);
+
+		if (host && kd_bind_recover(host, recovered))
+			fprintf(stderr, "%s", recovered->str);
+		kd_host_free(host);
+	}
+	for (unsigned i = 0; i < cfg->nassign; i++) {
+		cfg->assign[i].force = cfg->force;
+		if (!kd_vfio_pci_create(m, &cfg->assign[i], err))
+			return false;
+	}
+	return true;
+}
+
 static int run_vm(struct kd_config *cfg)
 {
 	g_autoptr(GError) err = NULL;
@@ -145,6 +168,11 @@ static int run_vm(struct kd_config *cfg)
 	}
 	kd_vm_set_no_reboot(s.machine->vm, cfg->no_reboot);
 	s.loop = g_main_loop_new(NULL, FALSE);
+	if (!assign_devices(s.machine, cfg, &err)) {
+		fprintf(stderr, "%s: %s\n", PACKAGE, err->message);
+		s.status = is_usage_error(err) ? KD_EXIT_USAGE : EXIT_FAILURE;
+		goto out;
+	}
 	if (cfg->monitor && strcmp(cfg->monitor, "none") != 0) {
 		s.monitor = kd_monitor_new(s.machine, cfg->monitor, on_monitor_quit, &s, &err);
 		if (!s.monitor) {

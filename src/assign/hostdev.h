@@ -35,6 +35,9 @@ struct kd_reason {
 	enum kd_severity severity;
 	char *what; /* "IRQ 11 is shared with 00:1d.0 (uhci_hcd) ..." */
 	char *fix; /* what to do about it, or NULL */
+	/* A blocker the admin may override (-force): the host loses something it uses, but
+	 * assignment itself can work. The others make VFIO fail anyway. */
+	bool forceable;
 };
 
 struct kd_hostdev {

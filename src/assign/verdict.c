@@ -19,6 +19,14 @@ void kd_add_reason(struct kd_hostdev *d, enum kd_severity severity, char *what, 
 	g_ptr_array_add(d->reasons, r);
 }
 
+/* The last reason added may be overridden with -force. */
+static void forceable(struct kd_hostdev *d)
+{
+	struct kd_reason *r = g_ptr_array_index(d->reasons, d->reasons->len - 1);
+
+	r->forceable = true;
+}
+
 const char *kd_verdict_name(enum kd_verdict v)
 {
 	switch (v) {
@@ -87,6 +95,7 @@ static void rule_interrupt(struct kd_hostdev *d)
 						"interrupt of its own"),
 					      what),
 			      g_strdup(_("move it to another slot or disable the other devices")));
+		forceable(d); /* the guest can still use MSI; INTx stays off */
 		break;
 	case KD_INTX_MASK_UNKNOWN:
 		kd_add_reason(
@@ -163,6 +172,8 @@ static void rule_group(struct kd_host *host, struct kd_hostdev *d)
 						: e->default_route ? _("the default route")
 								   : _("the boot display")),
 				g_strdup(_("put the card in another slot, in a group of its own")));
+		if (e->root_disk || e->default_route || e->boot_vga)
+			forceable(d);
 		g_ptr_array_add(names, e->driver && !vfio_compatible(e->driver)
 					       ? g_strdup_printf("%s (%s)",
 								 kd_pci_address_short(e->address),
@@ -181,20 +192,26 @@ static void rule_group(struct kd_host *host, struct kd_hostdev *d)
 
 static void rule_critical(struct kd_hostdev *d)
 {
-	if (d->boot_vga)
+	if (d->boot_vga) {
 		kd_add_reason(d, KD_BLOCKER, g_strdup(_("it is the boot display")),
 			      g_strdup(_("the host would lose its console; only with a second way "
 					 "in (ssh, serial) and --force")));
-	if (d->root_disk)
+		forceable(d);
+	}
+	if (d->root_disk) {
 		kd_add_reason(d, KD_BLOCKER, g_strdup(_("it controls the disk that holds /")),
 			      g_strdup(_("the host would lose its root file system")));
-	if (d->default_route)
+		forceable(d);
+	}
+	if (d->default_route) {
 		kd_add_reason(
 			d, KD_BLOCKER,
 			g_strdup_printf(_("it carries the default route (%s)"),
 					d->netdevs ? d->netdevs : "?"),
 			g_strdup(_("the host would lose its network; only with another way in "
 				   "and --force")));
+		forceable(d);
+	}
 }
 
 /* g_ptr_array_sort is not stable: ties keep their order through the original positions. */

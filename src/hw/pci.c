@@ -75,6 +75,29 @@ void kd_pci_bus_routing_changed(struct kd_pci_bus *bus)
 {
 	for (unsigned p = 0; p < PIRQ_COUNT; p++)
 		drive_pirq(bus, p);
+	for (unsigned i = 0; i < PCI_MAX_DEVFN; i++)
+		if (bus->devices[i] && bus->devices[i]->intx_routing_changed)
+			bus->devices[i]->intx_routing_changed(bus->devices[i]);
+}
+
+int kd_pci_intx_gsi(struct kd_pci_device *dev)
+{
+	if (!dev->bus || !dev->config[PCI_INTERRUPT_PIN] || !dev->bus->route)
+		return -1;
+	return dev->bus->route(dev->bus->route_opaque, device_pirq(dev));
+}
+
+int kd_pci_bus_free_slot(struct kd_pci_bus *bus, unsigned first)
+{
+	for (unsigned slot = first; slot < 32; slot++) {
+		bool used = false;
+
+		for (unsigned fn = 0; fn < 8; fn++)
+			used |= bus->devices[PCI_DEVFN(slot, fn)] != NULL;
+		if (!used)
+			return (int)slot;
+	}
+	return -1;
 }
 
 /* What actually reaches the PIRQ line: the device's level unless INTx is disabled. */
@@ -477,6 +500,9 @@ void kd_pci_info(struct kd_pci_bus *bus, GString *out)
 					n, bar->type == KD_PCI_BAR_MEM64 ? "64 bit" : "32 bit",
 					bar->prefetchable ? " prefetchable" : "", addr, last);
 		}
+		if (dev->host_device)
+			g_string_append_printf(out, "      assigned host device %s\n",
+					       dev->host_device);
 		g_string_append_printf(out, "      id \"%s\"\n", dev->id);
 	}
 }

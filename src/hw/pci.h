@@ -83,6 +83,7 @@ struct kd_pci_device {
 	uint8_t devfn;
 	const char *name;
 	const char *id; /* shown by info pci; "" when none */
+	const char *host_device; /* assigned devices: "0000:05:06.0 (name)" for info pci */
 	uint8_t config[256];
 	uint8_t wmask[256];
 	uint8_t w1cmask[256];
@@ -92,6 +93,9 @@ struct kd_pci_device {
 	/* Optional: called after the generic write handling (BAR/COMMAND updates included). */
 	void (*config_written)(struct kd_pci_device *dev, unsigned offset, uint32_t value,
 			       unsigned size);
+	/* Optional: the GSI its INTx pin reaches changed (the guest reprogrammed the PIIX3's PIRQ
+	 * routing). For devices that inject INTx in the kernel (VFIO with irqfd). */
+	void (*intx_routing_changed)(struct kd_pci_device *dev);
 	/* Optional: replaces the value read from config[] for offset (size 1, 2 or 4). */
 	bool (*config_read)(struct kd_pci_device *dev, unsigned offset, unsigned size,
 			    uint32_t *value);
@@ -130,6 +134,10 @@ struct kd_pci_device *kd_pci_find(struct kd_pci_bus *bus, uint8_t devfn);
 void kd_pci_device_reset(struct kd_pci_device *dev);
 /* Drives INTx (ignored while COMMAND.INTX_DISABLE is set, which also shows in STATUS). */
 void kd_pci_set_intx(struct kd_pci_device *dev, bool level);
+/* The GSI (ISA IRQ) dev's INTx pin is routed to now, or -1 (no pin, routing disabled). */
+int kd_pci_intx_gsi(struct kd_pci_device *dev);
+/* The first slot from `first` on with no function in it, or -1 when the bus is full. */
+int kd_pci_bus_free_slot(struct kd_pci_bus *bus, unsigned first);
 
 /* Reads and writes as the guest does, through masks and side effects. */
 uint32_t kd_pci_device_config_read(struct kd_pci_device *dev, unsigned offset, unsigned size);
