@@ -438,14 +438,16 @@ static bool apply_pcidevice(struct kd_config *cfg, const char *value, GError **e
 		} else if (g_str_has_prefix(p, "name=") && p[5]) {
 			a->id = kd_cli_keep(p + 5);
 		} else if (!strcmp(p, "dma=none")) {
-			g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
-				    _("-pcidevice: dma=none cannot be honoured: with VFIO the IOMMU "
-				      "always maps the guest's memory for the device, which is what "
-				      "keeps the host safe (drop dma=none)"));
+			g_set_error(
+				err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+				_("-pcidevice: dma=none cannot be honoured: with VFIO the IOMMU "
+				  "always maps the guest's memory for the device, which is what "
+				  "keeps the host safe (drop dma=none)"));
 			return false;
 		} else {
 			g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
-				    _("-pcidevice: bad property '%s' (host=BB:DD.F, name=NAME)"), p);
+				    _("-pcidevice: bad property '%s' (host=BB:DD.F, name=NAME)"),
+				    p);
 			return false;
 		}
 	}

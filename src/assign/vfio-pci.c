@@ -133,8 +133,8 @@ static void vector_free(struct vfio_pci *v, struct vector *vec)
 /* Routes vec to (address, data) and attaches its irqfd unless masked. A KVM irqfd registered
  * on an eventfd that already counts injects at once, so an interrupt that came while the
  * vector was masked is delivered when it is unmasked: the pending bit, in effect. */
-static bool vector_program(struct vfio_pci *v, struct vector *vec, uint64_t address,
-			   uint32_t data, bool masked, GError **err)
+static bool vector_program(struct vfio_pci *v, struct vector *vec, uint64_t address, uint32_t data,
+			   bool masked, GError **err)
 {
 	if (vec->gsi < 0) {
 		vec->gsi = kd_vm_add_msi_route(vm_of(v), address, data, err);
@@ -302,8 +302,8 @@ static void msix_program_entry(struct vfio_pci *v, unsigned i)
 	g_autoptr(GError) err = NULL;
 	const uint8_t *e = v->msix_table + MSIX_ENTRY_SIZE * i;
 	uint64_t address = kd_get_le32(e) | (uint64_t)kd_get_le32(e + 4) << 32;
-	bool masked = (kd_get_le32(e + 12) & MSIX_VECTOR_MASKED) ||
-		      (msix_ctrl(v) & MSIX_CTRL_MASKALL);
+	bool masked =
+		(kd_get_le32(e + 12) & MSIX_VECTOR_MASKED) || (msix_ctrl(v) & MSIX_CTRL_MASKALL);
 
 	if (!v->msix_enabled)
 		return;
@@ -528,7 +528,7 @@ static bool setup_bars(struct vfio_pci *v, const uint8_t *devcfg, GError **err)
 		}
 		b->size = r->size;
 		prefetch = !(low & 1) && (low & 0x8);
-		b->type = (low & 1)		? KD_PCI_BAR_IO
+		b->type = (low & 1)		  ? KD_PCI_BAR_IO
 			  : ((low >> 1) & 3) == 2 ? KD_PCI_BAR_MEM64
 						  : KD_PCI_BAR_MEM32;
 		g_snprintf(name, sizeof(name), "%s-bar%d", v->id, n);
@@ -605,8 +605,7 @@ static bool setup_rom(struct vfio_pci *v, const struct kd_vfio_pci_config *cfg, 
 
 /* ------------------------------------------------------------------ configuration space */
 
-static bool config_read(struct kd_pci_device *pci, unsigned offset, unsigned size,
-			uint32_t *value)
+static bool config_read(struct kd_pci_device *pci, unsigned offset, unsigned size, uint32_t *value)
 {
 	struct vfio_pci *v = pci->opaque;
 	uint8_t dev[4] = { 0 };
@@ -633,7 +632,8 @@ static void config_written(struct kd_pci_device *pci, unsigned offset, uint32_t 
 		uint8_t b = (uint8_t)(value >> (8 * i));
 
 		if (v->passthrough[offset + i])
-			kd_vfio_region_write(v->vd, VFIO_PCI_CONFIG_REGION_INDEX, offset + i, &b, 1);
+			kd_vfio_region_write(v->vd, VFIO_PCI_CONFIG_REGION_INDEX, offset + i, &b,
+					     1);
 	}
 	if (offset < PCI_COMMAND + 2 && offset + size > PCI_COMMAND) {
 		/* The device decodes and masters as the guest says (VFIO filters the rest). */
@@ -643,8 +643,8 @@ static void config_written(struct kd_pci_device *pci, unsigned offset, uint32_t 
 		kd_vfio_region_write(v->vd, VFIO_PCI_CONFIG_REGION_INDEX, PCI_COMMAND, cmd, 2);
 	}
 	if (offset < 0x0E && offset + size > 0x0C) /* cache line size, latency timer */
-		kd_vfio_region_write(v->vd, VFIO_PCI_CONFIG_REGION_INDEX, 0x0C,
-				     pci->config + 0x0C, 2);
+		kd_vfio_region_write(v->vd, VFIO_PCI_CONFIG_REGION_INDEX, 0x0C, pci->config + 0x0C,
+				     2);
 	if (v->msi_cap && offset < v->msi_cap + 24 && offset + size > v->msi_cap)
 		msi_update(v);
 	if (v->msix_cap && offset < v->msix_cap + 4 && offset + size > v->msix_cap + 2)
@@ -765,7 +765,8 @@ static void release(struct vfio_pci *v)
 
 		/* Back to the driver it had (or to none), now that no file holds it. */
 		if (!host || !kd_bind_restore(host, v->host, &err))
-			g_warning("%s: %s", v->host, err ? err->message : _("cannot rescan the host"));
+			g_warning("%s: %s", v->host,
+				  err ? err->message : _("cannot rescan the host"));
 		kd_host_free(host);
 	}
 	g_free(v->msix_table);
@@ -855,9 +856,10 @@ struct kd_pci_device *kd_vfio_pci_create(struct kd_machine *m, const struct kd_v
 	v->intx_fd = v->intx_unmask_fd = v->intx_gsi = -1;
 	v->id = cfg->id ? g_strdup(cfg->id) : g_strdup_printf("hostdev%u", next_hostdev++);
 	v->name = g_strdup_printf("vfio %s", kd_pci_address_short(address));
-	v->host_label = g_strdup_printf("%s (%s %s)", address,
-					hd->vendor_name ? hd->vendor_name : "?",
-					hd->device_name ? hd->device_name : "?");
+	v->host_label =
+		hd->vendor_name && hd->device_name
+			? g_strdup_printf("%s (%s %s)", address, hd->vendor_name, hd->device_name)
+			: g_strdup_printf("%s (%04x:%04x)", address, hd->vendor, hd->device);
 	if (!hd->driver || strcmp(hd->driver, "vfio-pci") != 0) {
 		GError *local = NULL;
 
@@ -889,8 +891,9 @@ struct kd_pci_device *kd_vfio_pci_create(struct kd_machine *m, const struct kd_v
 		if (!v->vd) {
 			/* No group, a group that is not viable, no VFIO: the admin's to fix. */
 			g_set_error_literal(err, KD_VM_ERROR,
-					    local->code == KD_VFIO_ERROR_DEVICE ? KD_VM_ERROR_KVM
-										: KD_VM_ERROR_CONFIG,
+					    local->code == KD_VFIO_ERROR_DEVICE
+						    ? KD_VM_ERROR_KVM
+						    : KD_VM_ERROR_CONFIG,
 					    local->message);
 			g_error_free(local);
 			goto fail;
@@ -935,8 +938,7 @@ struct kd_pci_device *kd_vfio_pci_create(struct kd_machine *m, const struct kd_v
 	if (!setup_bars(v, devcfg, err) || !setup_rom(v, cfg, err))
 		goto fail;
 
-	v->intx = devcfg[PCI_INTERRUPT_PIN] &&
-		  v->vd->irqs[VFIO_PCI_INTX_IRQ_INDEX].count == 1;
+	v->intx = devcfg[PCI_INTERRUPT_PIN] && v->vd->irqs[VFIO_PCI_INTX_IRQ_INDEX].count == 1;
 	if (v->intx) {
 		v->intx_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		v->intx_unmask_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

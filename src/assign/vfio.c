@@ -253,7 +253,8 @@ struct kd_vfio_device *kd_vfio_device_open(struct kd_vm *vm, const char *address
 	d->fd = ioctl(d->group->fd, VFIO_GROUP_GET_DEVICE_FD, address);
 	if (d->fd < 0) {
 		g_set_error(err, KD_VFIO_ERROR, KD_VFIO_ERROR_DEVICE,
-			    _("cannot get %s from its IOMMU group: %s"), address, g_strerror(errno));
+			    _("cannot get %s from its IOMMU group: %s"), address,
+			    g_strerror(errno));
 		goto fail;
 	}
 	d->info.argsz = sizeof(d->info);
@@ -294,8 +295,7 @@ void kd_vfio_device_close(struct kd_vfio_device *d)
 	g_free(d);
 }
 
-static bool region_ok(const struct kd_vfio_device *d, unsigned index, uint64_t offset,
-		      size_t len)
+static bool region_ok(const struct kd_vfio_device *d, unsigned index, uint64_t offset, size_t len)
 {
 	const struct vfio_region_info *r = &d->regions[index];
 
