@@ -940,13 +940,26 @@ struct kd_pci_device *kd_vfio_pci_create(struct kd_machine *m, const struct kd_v
 
 	v->intx = devcfg[PCI_INTERRUPT_PIN] && v->vd->irqs[VFIO_PCI_INTX_IRQ_INDEX].count == 1;
 	if (v->intx) {
+		g_autoptr(GError) local = NULL;
+
 		v->intx_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		v->intx_unmask_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (v->intx_fd < 0 || v->intx_unmask_fd < 0 || !intx_enable(v, err))
+		if (v->intx_fd < 0 || v->intx_unmask_fd < 0) {
+			g_set_error(err, KD_VM_ERROR, KD_VM_ERROR_KVM, "eventfd: %s",
+				    g_strerror(errno));
 			goto fail;
-	} else {
-		v->pci.config[PCI_INTERRUPT_PIN] = 0;
+		}
+		if (!intx_enable(v, &local)) {
+			/* A shared line the card cannot mask (assigned with -force): the
+			 * guest gets no pin and must use MSI. */
+			g_printerr(_("kvmdesk: %s: no INTx for the guest (%s); its driver must "
+				     "use MSI\n"),
+				   kd_pci_address_short(address), local->message);
+			v->intx = false;
+		}
 	}
+	if (!v->intx)
+		v->pci.config[PCI_INTERRUPT_PIN] = 0;
 
 	slot = cfg->slot >= 0 ? cfg->slot : kd_pci_bus_free_slot(m->pci, FIRST_SLOT);
 	if (slot < 0 || slot > 31) {

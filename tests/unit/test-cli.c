@@ -281,6 +281,45 @@ static void test_drives(void)
 	g_assert_nonnull(strstr(err->message, "all four IDE positions are in use"));
 }
 
+static void test_assign(void)
+{
+	struct kd_config cfg;
+	g_autoptr(GError) err = NULL;
+
+	g_assert_true(parse_args(&cfg, NULL, "-device", "vfio-pci,host=05:06.0,id=isdn,rombar=0",
+				 "-pcidevice", "host=0000:00:0b.0,name=card", "-device",
+				 "vfio-pci,host=01:00.0,addr=0x9,romfile=/tmp/r.rom", NULL));
+	g_assert_cmpuint(cfg.nassign, ==, 3);
+	g_assert_cmpstr(cfg.assign[0].host, ==, "05:06.0");
+	g_assert_cmpstr(cfg.assign[0].id, ==, "isdn");
+	g_assert_false(cfg.assign[0].rombar);
+	g_assert_cmpint(cfg.assign[0].slot, ==, -1);
+	g_assert_cmpstr(cfg.assign[1].id, ==, "card");
+	g_assert_true(cfg.assign[1].rombar);
+	g_assert_cmpint(cfg.assign[2].slot, ==, 9);
+	g_assert_cmpstr(cfg.assign[2].romfile, ==, "/tmp/r.rom");
+
+	static const struct {
+		const char *opt, *value, *message;
+	} bad[] = {
+		{ "-pcidevice", "host=05:06.0,dma=none", "dma=none cannot be honoured" },
+		{ "-pcidevice", "name=x", "host=BB:DD.F is missing" },
+		{ "-pcidevice", "host=05:06.0,foo=1", "bad property 'foo=1'" },
+		{ "-device", "vfio-pci,id=x", "host=ADDR is missing" },
+		{ "-device", "vfio-pci,host=05:06.0,addr=40", "addr must be a slot from 1 to 1f" },
+		{ "-device", "vfio-pci,host=05:06.0,addr=3.1", "addr must be a slot" },
+		{ "-device", "vfio-pci,host=05:06.0,rombar=2", "bad property 'rombar=2'" },
+		{ "-device", "e1001", "unknown device 'e1001'" },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_clear_error(&err);
+		g_assert_false(parse_args(&cfg, &err, bad[i].opt, bad[i].value, NULL));
+		if (!strstr(err->message, bad[i].message))
+			g_error("%s %s: '%s' lacks '%s'", bad[i].opt, bad[i].value, err->message,
+				bad[i].message);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -292,5 +331,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/cli/sizes", test_sizes);
 	g_test_add_func("/cli/vm-options", test_vm_options);
 	g_test_add_func("/cli/drives", test_drives);
+	g_test_add_func("/cli/assign", test_assign);
 	return g_test_run();
 }
