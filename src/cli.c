@@ -411,9 +411,12 @@ static bool apply_device(struct kd_config *cfg, const char *value, GError **err)
 		ok = apply_debug_exit(cfg, props, err);
 	else if (!strcmp(type, "vfio-pci"))
 		ok = apply_vfio_pci(cfg, props, err);
+	else if (kd_cli_is_nic_model(type))
+		ok = kd_cli_apply_nic_device(cfg, props, err);
 	else {
 		g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
-			    _("-device: unknown device '%s' (known: vfio-pci, isa-debug-exit)"),
+			    _("-device: unknown device '%s' (known: e1000, rtl8139, vfio-pci, "
+			      "isa-debug-exit)"),
 			    type);
 		return false;
 	}
@@ -813,9 +816,19 @@ static const struct kd_cli_option program_options[] = {
 	{ "monitor", NULL, "DEV",
 	  N_("monitor on stdio, unix:PATH,server,nowait or none (default none)"), apply_monitor },
 	{ "device", NULL, "SPEC",
-	  N_("add a device: vfio-pci,host=ADDR[,id=NAME][,rombar=0|1][,romfile=FILE][,addr=SLOT] "
+	  N_("add a device: e1000|rtl8139,netdev=NAME[,mac=MAC][,addr=SLOT][,romfile=F], "
+	     "vfio-pci,host=ADDR[,id=NAME][,rombar=0|1][,romfile=FILE][,addr=SLOT] "
 	     "(assign a host PCI device), isa-debug-exit[,iobase=PORT][,iosize=N]"),
 	  apply_device },
+	{ "net", NULL, "nic|user|tap|none[,...]",
+	  N_("qemu-kvm networking: nic[,vlan=N][,model=e1000|rtl8139][,macaddr=MAC], "
+	     "user[,vlan=N][,hostfwd=tcp::2222-:22][,tftp=DIR,bootfile=F], tap[,ifname=NAME]"),
+	  kd_cli_apply_net },
+	{ "netdev", NULL, "user|tap,id=NAME[,...]",
+	  N_("a network backend for -device e1000|rtl8139,netdev=NAME[,mac=MAC]"),
+	  kd_cli_apply_netdev },
+	{ "nic", NULL, "user|tap|none[,model=M][,mac=MAC][,...]",
+	  N_("a NIC with its own backend in one option"), kd_cli_apply_nic },
 	{ "pcidevice", NULL, "host=BB:DD.F[,name=NAME]",
 	  N_("assign a host PCI device (qemu-kvm 0.12 form of -device vfio-pci)"),
 	  apply_pcidevice },
@@ -936,7 +949,8 @@ bool kd_cli_parse_with(const struct kd_cli_option *table, int argc, char *const 
 
 bool kd_cli_parse(int argc, char *const argv[], struct kd_config *cfg, GError **err)
 {
-	if (!kd_cli_parse_with(program_options, argc, argv, cfg, err))
+	if (!kd_cli_parse_with(program_options, argc, argv, cfg, err) ||
+	    !kd_cli_net_finish(cfg, err))
 		return false;
 	/* As QEMU's PC: an empty CD-ROM drive at the secondary master unless that place is
 	 * taken or -nodefaults, so that `change` has somewhere to put a disc. */

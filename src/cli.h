@@ -48,6 +48,8 @@ struct kd_config {
 	struct kd_vfio_pci_config assign[KD_MAX_ASSIGNED];
 	unsigned nassign;
 	bool drives_given; /* -hda, -cdrom, -drive ... */
+	bool net_given; /* -net, -netdev, -nic, -device with a NIC model */
+	bool net_none; /* -net none / -nic none */
 };
 
 /* Keeps a copy of s for the life of the program (configuration strings built while parsing). */
@@ -56,6 +58,14 @@ const char *kd_cli_keep(const char *s);
 GPtrArray *kd_split_options(const char *value);
 /* "primary master" ... for IDE index 0-3. */
 const char *kd_ide_index_name(unsigned index);
+
+/* Network options (cli-net.c). */
+bool kd_cli_apply_net(struct kd_config *cfg, const char *value, GError **err);
+bool kd_cli_apply_netdev(struct kd_config *cfg, const char *value, GError **err);
+bool kd_cli_apply_nic(struct kd_config *cfg, const char *value, GError **err);
+bool kd_cli_apply_nic_device(struct kd_config *cfg, GPtrArray *props, GError **err);
+bool kd_cli_is_nic_model(const char *name);
+bool kd_cli_net_finish(struct kd_config *cfg, GError **err);
 
 /* Fills cfg with the defaults (128 MiB, one vCPU, as qemu-kvm). */
 void kd_config_init(struct kd_config *cfg);

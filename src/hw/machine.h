@@ -31,6 +31,43 @@ struct kd_drive_config {
 	bool direct; /* cache=none */
 };
 
+#define KD_MAX_NETDEVS 8
+#define KD_MAX_NICS 8
+#define KD_MAX_HOSTFWD 8
+
+enum kd_netdev_type { KD_NETDEV_USER, KD_NETDEV_TAP };
+
+/* A network backend (-net user/tap, -netdev, -nic) on the hub named hub. */
+struct kd_netdev_config {
+	enum kd_netdev_type type;
+	const char *id; /* -netdev id=, or a generated one */
+	const char *hub; /* "vlan0", "netdev:ID" */
+	/* user */
+	const char *net; /* "10.0.2.0/24" (default) */
+	const char *host; /* the gateway's address, default .2 */
+	const char *dhcpstart; /* default .15 */
+	const char *dns; /* default .3 */
+	const char *hostname; /* for DHCP */
+	const char *tftp; /* directory served by TFTP */
+	const char *bootfile; /* DHCP boot file name */
+	bool restrict_net; /* restrict=on: no connections out */
+	const char *hostfwd[KD_MAX_HOSTFWD]; /* "tcp::2222-:22" */
+	unsigned nhostfwd;
+	/* tap */
+	const char *ifname;
+};
+
+/* A NIC (-net nic, -device e1000|rtl8139, -nic). */
+struct kd_nic_config {
+	const char *model; /* "rtl8139" or "e1000" */
+	const char *hub;
+	const char *id;
+	uint8_t mac[6];
+	bool mac_set;
+	const char *romfile; /* NULL: Debian's iPXE ROM for the model; "": none */
+	int slot; /* -1: the next free slot from 3 */
+};
+
 struct kd_pc_config {
 	struct kd_vm_config vm;
 	const char *bios; /* NULL: Debian's SeaBIOS */
@@ -43,6 +80,10 @@ struct kd_pc_config {
 	uint16_t debug_exit_iobase;
 	uint8_t debug_exit_iosize;
 	struct kd_drive_config ide[KD_MAX_IDE_DRIVES];
+	struct kd_netdev_config netdev[KD_MAX_NETDEVS];
+	unsigned nnetdev;
+	struct kd_nic_config nic[KD_MAX_NICS];
+	unsigned nnic;
 	const char
 		*boot_order; /* -boot order= letters (c disk, d CD-ROM, n network), NULL = "cdn" */
 	bool nographic; /* no display: SeaBIOS's console goes to COM1 */
@@ -63,6 +104,7 @@ struct kd_machine {
 	GArray *e820; /* what the guest is told: struct kd_e820_entry */
 	uint64_t rsdp_address; /* of the ACPI tables a direct boot gets */
 	int bios_slot;
+	GPtrArray *net_hubs; /* struct kd_net_hub *, see hw/net/net.h */
 	unsigned next_device_id;
 };
 

@@ -13,6 +13,8 @@
 #include "hw/isa-debug.h"
 #include "hw/machine.h"
 #include "hw/pci.h"
+#include "hw/net/backends.h"
+#include "hw/net/net.h"
 #include "hw/piix-ide.h"
 #include "hw/piix3.h"
 #include "hw/piix4-pm.h"
@@ -219,6 +221,31 @@ static bool setup_fw_cfg(struct kd_machine *m, const struct kd_pc_config *cfg, G
 	return true;
 }
 
+/* Backends first (NICs join their hubs), then the NICs in command-line order. */
+static bool create_network(struct kd_machine *m, const struct kd_pc_config *cfg, GError **err)
+{
+	for (unsigned i = 0; i < cfg->nnetdev; i++) {
+		const struct kd_netdev_config *n = &cfg->netdev[i];
+
+		if (!(n->type == KD_NETDEV_USER ? kd_net_user_create(m, n, err)
+						: kd_net_tap_create(m, n, err)))
+			return false;
+	}
+	for (unsigned i = 0; i < cfg->nnic; i++) {
+		const struct kd_nic_config *n = &cfg->nic[i];
+
+		if (!strcmp(n->model, "e1000")) {
+			if (!kd_e1000_create(m, n, err))
+				return false;
+		} else {
+			g_set_error(err, KD_VM_ERROR, KD_VM_ERROR_CONFIG,
+				    _("NIC model '%s' is not available (e1000)"), n->model);
+			return false;
+		}
+	}
+	return true;
+}
+
 static bool direct_boot(struct kd_vm *vm, struct kd_vcpu *bsp, void *opaque, GError **err)
 {
 	struct kd_machine *m = opaque;
@@ -276,6 +303,8 @@ struct kd_machine *kd_pc_new(struct kd_kvm *kvm, const struct kd_pc_config *cfg,
 		goto fail;
 	if (!kd_post_port_create(m, err))
 		goto fail;
+	if (!create_network(m, cfg, err))
+		goto fail;
 	if (m->debugcon && !kd_debugcon_create(m, KD_DEBUGCON_PORT, m->debugcon, err))
 		goto fail;
 	if (cfg->debug_exit &&
@@ -303,6 +332,7 @@ void kd_pc_free(struct kd_machine *m)
 		}
 		kd_vm_free(m->vm);
 	}
+	kd_net_hubs_free(m);
 	kd_pci_bus_free(m->pci);
 	g_ptr_array_free(m->devices, TRUE);
 	for (unsigned i = 0; i < KD_MAX_SERIAL; i++)

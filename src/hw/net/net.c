@@ -1,0 +1,249 @@
+/*
+ * Hubs and ports (see net.h).
+ */
+#include "config.h"
+
+#include "hw/net/net.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "hw/machine.h"
+#include "hw/net/backends.h"
+#include "i18n.h"
+
+struct kd_net_hub {
+	char *name;
+	GPtrArray *ports; /* struct kd_net_port * */
+};
+
+struct kd_net_hub *kd_net_hub_get(struct kd_machine *m, const char *name)
+{
+	struct kd_net_hub *hub;
+
+	if (!m->net_hubs)
+		m->net_hubs = g_ptr_array_new();
+	for (guint i = 0; i < m->net_hubs->len; i++) {
+		hub = g_ptr_array_index(m->net_hubs, i);
+		if (!strcmp(hub->name, name))
+			return hub;
+	}
+	hub = g_new0(struct kd_net_hub, 1);
+	hub->name = g_strdup(name);
+	hub->ports = g_ptr_array_new();
+	g_ptr_array_add(m->net_hubs, hub);
+	return hub;
+}
+
+const char *kd_net_hub_name(const struct kd_net_hub *hub)
+{
+	return hub->name;
+}
+
+void kd_net_hubs_free(struct kd_machine *m)
+{
+	if (!m->net_hubs)
+		return;
+	for (guint i = 0; i < m->net_hubs->len; i++) {
+		struct kd_net_hub *hub = g_ptr_array_index(m->net_hubs, i);
+
+		g_ptr_array_free(hub->ports, TRUE);
+		g_free(hub->name);
+		g_free(hub);
+	}
+	g_ptr_array_free(m->net_hubs, TRUE);
+	m->net_hubs = NULL;
+}
+
+struct kd_net_port *kd_net_port_new(struct kd_net_hub *hub, enum kd_net_port_kind kind,
+				    const char *name, const struct kd_net_port_ops *ops,
+				    void *opaque)
+{
+	struct kd_net_port *port = g_new0(struct kd_net_port, 1);
+
+	port->hub = hub;
+	port->kind = kind;
+	port->name = g_strdup(name);
+	port->ops = ops;
+	port->opaque = opaque;
+	g_queue_init(&port->pending);
+	g_ptr_array_add(hub->ports, port);
+	return port;
+}
+
+void kd_net_port_free(struct kd_net_port *port)
+{
+	if (!port)
+		return;
+	g_ptr_array_remove(port->hub->ports, port);
+	g_queue_clear_full(&port->pending, (GDestroyNotify)g_bytes_unref);
+	g_free(port->name);
+	g_free(port);
+}
+
+static void deliver(struct kd_net_port *to, const uint8_t *frame, size_t len)
+{
+	/* Order is kept: while older frames wait, a new one waits behind them. */
+	if (g_queue_is_empty(&to->pending) && to->ops->receive(to->opaque, frame, len)) {
+		to->stats.rx_packets++;
+		to->stats.rx_bytes += len;
+		return;
+	}
+	if (g_queue_get_length(&to->pending) >= KD_NET_QUEUE_LIMIT) {
+		g_bytes_unref(g_queue_pop_head(&to->pending));
+		to->stats.dropped++;
+	}
+	g_queue_push_tail(&to->pending, g_bytes_new(frame, len));
+}
+
+void kd_net_send(struct kd_net_port *port, const uint8_t *frame, size_t len)
+{
+	GPtrArray *ports = port->hub->ports;
+
+	if (len > KD_NET_MAX_FRAME) {
+		port->stats.dropped++;
+		return;
+	}
+	port->stats.tx_packets++;
+	port->stats.tx_bytes += len;
+	for (guint i = 0; i < ports->len; i++) {
+		struct kd_net_port *to = g_ptr_array_index(ports, i);
+
+		if (to != port)
+			deliver(to, frame, len);
+	}
+}
+
+void kd_net_port_flush(struct kd_net_port *port)
+{
+	GBytes *b;
+
+	while ((b = g_queue_peek_head(&port->pending))) {
+		gsize len;
+		const uint8_t *data = g_bytes_get_data(b, &len);
+
+		if (!port->ops->receive(port->opaque, data, len))
+			return;
+		port->stats.rx_packets++;
+		port->stats.rx_bytes += len;
+		g_bytes_unref(g_queue_pop_head(&port->pending));
+	}
+}
+
+struct kd_net_port *kd_net_peer(struct kd_net_port *port, enum kd_net_port_kind kind)
+{
+	for (guint i = 0; i < port->hub->ports->len; i++) {
+		struct kd_net_port *p = g_ptr_array_index(port->hub->ports, i);
+
+		if (p != port && p->kind == kind)
+			return p;
+	}
+	return NULL;
+}
+
+void kd_net_info(struct kd_machine *m, GString *out)
+{
+	for (guint h = 0; m->net_hubs && h < m->net_hubs->len; h++) {
+		struct kd_net_hub *hub = g_ptr_array_index(m->net_hubs, h);
+
+		g_string_append_printf(out, "hub %s:\n", hub->name);
+		for (guint i = 0; i < hub->ports->len; i++) {
+			struct kd_net_port *p = g_ptr_array_index(hub->ports, i);
+
+			g_string_append_printf(out, " \\ %s: index=%u,type=%s,", p->name, i,
+					       p->kind == KD_NET_PORT_NIC ? "nic" : "backend");
+			if (p->ops->describe)
+				p->ops->describe(p->opaque, out);
+			g_string_append_printf(
+				out,
+				"\n    rx %" G_GUINT64_FORMAT " packets %" G_GUINT64_FORMAT
+				" bytes, tx %" G_GUINT64_FORMAT " packets %" G_GUINT64_FORMAT
+				" bytes, dropped %" G_GUINT64_FORMAT ", queued %u\n",
+				p->stats.rx_packets, p->stats.rx_bytes, p->stats.tx_packets,
+				p->stats.tx_bytes, p->stats.dropped,
+				g_queue_get_length(&p->pending));
+		}
+	}
+}
+
+bool kd_net_parse_mac(const char *text, uint8_t mac[6])
+{
+	unsigned v[6];
+	char end;
+
+	if (strlen(text) != 17 || sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2],
+					 &v[3], &v[4], &v[5], &end) != 6)
+		return false;
+	for (int i = 0; i < 6; i++) {
+		if (!g_ascii_isxdigit(text[3 * i]) || !g_ascii_isxdigit(text[3 * i + 1]) ||
+		    (i < 5 && text[3 * i + 2] != ':'))
+			return false;
+		mac[i] = (uint8_t)v[i];
+	}
+	return !(mac[0] & 1); /* a NIC's own address is never a group address */
+}
+
+void kd_net_format_mac(const uint8_t mac[6], char out[18])
+{
+	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+		 mac[5]);
+}
+
+uint32_t kd_net_crc32(const uint8_t *data, size_t len)
+{
+	static uint32_t table[256];
+	uint32_t crc = 0xFFFFFFFF;
+
+	if (!table[1]) {
+		for (uint32_t i = 0; i < 256; i++) {
+			uint32_t c = i;
+
+			for (int k = 0; k < 8; k++)
+				c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+			table[i] = c;
+		}
+	}
+	for (size_t i = 0; i < len; i++)
+		crc = table[(crc ^ data[i]) & 0xFF] ^ (crc >> 8);
+	return ~crc;
+}
+
+#define IPXE_DIR "/usr/lib/ipxe/qemu"
+
+bool kd_nic_load_rom(const char *romfile, const char *default_rom, GBytes **rom, GError **err)
+{
+	g_autofree char *path = NULL;
+	g_autoptr(GError) local = NULL;
+	char *data;
+	gsize len;
+
+	*rom = NULL;
+	if (romfile && !*romfile)
+		return true;
+	if (!romfile) {
+		path = g_build_filename(IPXE_DIR, default_rom, NULL);
+		if (!g_file_test(path, G_FILE_TEST_EXISTS))
+			return true; /* no network boot, nothing else lost */
+	} else if (!strchr(romfile, '/')) {
+		path = g_build_filename(IPXE_DIR, romfile, NULL);
+		if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+			g_free(path);
+			path = g_strdup(romfile);
+		}
+	} else {
+		path = g_strdup(romfile);
+	}
+	if (!g_file_get_contents(path, &data, &len, &local)) {
+		g_set_error(err, KD_VM_ERROR, KD_VM_ERROR_CONFIG, "romfile: %s", local->message);
+		return false;
+	}
+	if (len < 512 || (uint8_t)data[0] != 0x55 || (uint8_t)data[1] != 0xAA ||
+	    len > 16 * 1024 * 1024) {
+		g_set_error(err, KD_VM_ERROR, KD_VM_ERROR_CONFIG,
+			    _("romfile %s is not a PCI option ROM (no 55 AA signature)"), path);
+		g_free(data);
+		return false;
+	}
+	*rom = g_bytes_new_take(data, len);
+	return true;
+}
