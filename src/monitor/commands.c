@@ -10,6 +10,7 @@
 
 #include "hw/ide.h"
 #include "hw/machine.h"
+#include "hw/net/net.h"
 #include "hw/pci.h"
 #include "hw/piix-ide.h"
 #include "i18n.h"
@@ -232,6 +233,14 @@ static bool info_qtree(struct kd_monitor_context *ctx, int argc, char **argv, GS
 	return true;
 }
 
+static bool info_network(struct kd_monitor_context *ctx, int argc, char **argv, GString *out)
+{
+	kd_vm_lock(ctx->machine->vm);
+	kd_net_info(ctx->machine, out);
+	kd_vm_unlock(ctx->machine->vm);
+	return true;
+}
+
 static bool info_block(struct kd_monitor_context *ctx, int argc, char **argv, GString *out)
 {
 	kd_vm_lock(ctx->machine->vm);
@@ -248,6 +257,7 @@ static const struct kd_monitor_command info_commands[] = {
 	{ "registers", NULL, "", N_("show the cpu registers"), info_registers },
 	{ "pci", NULL, "", N_("show PCI info"), info_pci },
 	{ "block", NULL, "", N_("show the block devices"), info_block },
+	{ "network", NULL, "", N_("show the network state"), info_network },
 	{ "qtree", NULL, "", N_("show the device tree"), info_qtree },
 	{ "exits", NULL, "", N_("show exits to userspace and unclaimed I/O (kvmdesk)"),
 	  info_exits },

@@ -551,9 +551,11 @@ static void end_of_packet(struct e1000 *s)
 			apply_offloads(s, s->tx, s->tx_len);
 		transmit_frame(s, s->tx, s->tx_len);
 	}
+	/* Offload options belong to one packet: a legacy packet after this one has none. */
 	s->tx_len = 0;
 	s->tx_oversize = false;
 	s->tx_tse = false;
+	s->tx_popts = 0;
 	s->legacy_ic = false;
 	s->tx_vle = false;
 }
