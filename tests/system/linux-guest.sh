@@ -12,7 +12,7 @@
 reason=$(missing_fakehost)
 [ -z "$reason" ] || tap_skip_all "$reason"
 
-make_initramfs "$FAKEHOST_DIR/l2-init" "$TEST_TMP/l2.cpio" ata_piix sd_mod sr_mod ||
+make_initramfs "$FAKEHOST_DIR/l2-init" "$TEST_TMP/l2.cpio" ata_piix sd_mod sr_mod e1000 ||
 	tap_skip_all "cannot build the guest's initramfs"
 # Images for the IDE run: a 96 MiB disk with a random pattern at sectors 2048-4095 and an ISO.
 disk="$TEST_TMP/disk.img"
@@ -56,13 +56,41 @@ timeout -k 5 120 "$KVMDESK" -m 256M -kernel /run/bzImage -initrd /run/l2.cpio \\
 	-hda /run/disk.img -cdrom /run/cd.iso </dev/null 2>&1 | sed 's/^/[ide] /'
 echo "KDL1: ide image \$(dd if=/run/disk.img bs=512 skip=8192 count=8 2>/dev/null | md5sum | cut -d' ' -f1)"
 rm -f /run/disk.img /run/cd.iso
+# Network: a web server and a receiver on this host's loopback, which the guest reaches as its
+# gateway through the user-mode backend.
+ip link set lo up
+head -c 1048576 /dev/urandom >/run/down.bin
+echo "KDL1: down \$(md5sum </run/down.bin | cut -d' ' -f1)"
+(cd /run && python3 -m http.server 8765 --bind 127.0.0.1 >/dev/null 2>&1) & web=\$!
+python3 -c 'import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 8766))
+s.listen(1)
+s.settimeout(100)
+c, _ = s.accept()
+d = b""
+while True:
+    b = c.recv(65536)
+    if not b:
+        break
+    d += b
+open("/run/up.bin", "wb").write(d)' & recv=\$!
+sleep 1
+echo "KDL1: booting net"
+timeout -k 5 120 "$KVMDESK" -m 256M -kernel /run/bzImage -initrd /run/l2.cpio \\
+	-append "console=ttyS0 quiet panic=-1 pci=noearly kdnet" -nographic -no-reboot \\
+	-net nic,model=e1000 -net user </dev/null 2>&1 | sed 's/^/[net] /'
+kill \$recv \$web 2>/dev/null
+wait \$recv
+echo "KDL1: received \$(md5sum </run/up.bin 2>/dev/null | cut -d' ' -f1) \$(wc -c </run/up.bin 2>/dev/null)"
 timeout -k 5 60 "$KVMDESK" -m 64 -display none -kernel "$KVMDESK_GUEST_DIR/engine.elf" \
 	-append reset=triple -debugcon stdio -device isa-debug-exit </dev/null 2>&1 | sed 's/^/[triple] /'
 exit 0
 SCRIPT
 
 LOG="$TEST_TMP/l1.log"
-tap_plan 13
+tap_plan 17
 run_fakehost "$script" "$LOG"
 code=$?
 # 124/125: the fake host itself died or hung before the script reported (QEMU's TCG emulation
@@ -77,7 +105,7 @@ fi
 if [ $code != 0 ]; then
 	tap_not_ok "the fake host ran the script (status $code)"
 	tap_diag_file "$LOG" 80
-	for i in $(seq 12); do tap_not_ok "not reached"; done
+	for i in $(seq 16); do tap_not_ok "not reached"; done
 	exit 0
 fi
 tap_ok "the fake host booted, loaded KVM and ran kvmdesk from the host's tree"
@@ -147,6 +175,32 @@ if [ -n "$wrote" ] && [ "$wrote" = "$got" ]; then
 	tap_ok "ide: what Linux wrote to /dev/sda is in the image file"
 else
 	tap_not_ok "ide: Linux wrote '$wrote', the image has $got"
+fi
+# Network: Linux's e1000 with DHCP from the user-mode backend, data both ways.
+net=$(grep '^\[net\]' "$LOG" | tr -d '\r')
+echo "$net" | grep 'KDL2: ' | grep -v 'KDL2: dmesg' | sed 's/^/# /'
+if echo "$net" | grep -q 'KDL2: eth0 driver e1000'; then
+	tap_ok "net: Linux binds e1000 to kvmdesk's NIC"
+else
+	tap_not_ok "net: e1000 did not bind"
+	echo "$net" | grep KDL2 | tail -n 20 | sed 's/^/# /'
+fi
+if echo "$net" | grep -q 'KDL2: lease 10.0.2.15 router 10.0.2.2 dns 10.0.2.3'; then
+	tap_ok "net: udhcpc gets 10.0.2.15 from the user-mode backend's DHCP server"
+else
+	tap_not_ok "net: no DHCP lease"
+fi
+down=$(sed -n 's/^KDL1: down \([0-9a-f]*\).*/\1/p' "$LOG")
+if [ -n "$down" ] && echo "$net" | grep -q "KDL2: downloaded $down 1048576"; then
+	tap_ok "net: 1 MiB downloaded from the host by HTTP arrives intact"
+else
+	tap_not_ok "net: download: want $down, $(echo "$net" | grep 'KDL2: downloaded')"
+fi
+up=$(echo "$net" | sed -n 's/.*KDL2: uploading \([0-9a-f]*\).*/\1/p')
+if [ -n "$up" ] && grep -q "^KDL1: received $up 524288" "$LOG"; then
+	tap_ok "net: 512 KiB sent by the guest arrive intact on the host"
+else
+	tap_not_ok "net: upload: guest sent $up, $(grep '^KDL1: received' "$LOG")"
 fi
 if grep -q '^\[triple\] reset: second boot after reset=triple' "$LOG" &&
 	grep -q '^\[triple\] kd: exit 0' "$LOG"; then
