@@ -320,6 +320,78 @@ static void test_assign(void)
 	}
 }
 
+static void test_network(void)
+{
+	struct kd_config cfg;
+	g_autoptr(GError) err = NULL;
+
+	/* qemu-kvm 0.12: NICs and backends on vlans (hubs), default MACs counted up. */
+	g_assert_true(parse_args(&cfg, NULL, "-net", "nic,model=e1000", "-net",
+				 "user,hostfwd=tcp::2222-:22,tftp=/srv,bootfile=pxelinux.0", "-net",
+				 "nic,vlan=1,model=e1000,macaddr=52:54:00:aa:bb:cc", "-net",
+				 "tap,vlan=1,ifname=tap0,script=no", NULL));
+	g_assert_cmpuint(cfg.pc.nnic, ==, 2);
+	g_assert_cmpuint(cfg.pc.nnetdev, ==, 2);
+	g_assert_cmpstr(cfg.pc.nic[0].hub, ==, "vlan0");
+	g_assert_cmpmem(cfg.pc.nic[0].mac, 6, "\x52\x54\x00\x12\x34\x56", 6);
+	g_assert_cmpstr(cfg.pc.nic[1].hub, ==, "vlan1");
+	g_assert_cmpmem(cfg.pc.nic[1].mac, 6, "\x52\x54\x00\xaa\xbb\xcc", 6);
+	g_assert_cmpint(cfg.pc.netdev[0].type, ==, KD_NETDEV_USER);
+	g_assert_cmpstr(cfg.pc.netdev[0].hostfwd[0], ==, "tcp::2222-:22");
+	g_assert_cmpstr(cfg.pc.netdev[0].tftp, ==, "/srv");
+	g_assert_cmpint(cfg.pc.netdev[1].type, ==, KD_NETDEV_TAP);
+	g_assert_cmpstr(cfg.pc.netdev[1].ifname, ==, "tap0");
+	g_assert_cmpstr(cfg.pc.netdev[1].hub, ==, "vlan1");
+
+	/* -netdev with -device, and -nic. */
+	g_assert_true(parse_args(&cfg, NULL, "-netdev", "user,id=n0", "-device",
+				 "e1000,netdev=n0,mac=52:54:00:00:00:01", "-nic",
+				 "user,model=e1000", NULL));
+	g_assert_cmpuint(cfg.pc.nnic, ==, 2);
+	g_assert_cmpstr(cfg.pc.nic[0].hub, ==, "netdev:n0");
+	g_assert_cmpstr(cfg.pc.netdev[0].hub, ==, "netdev:n0");
+	g_assert_cmpstr(cfg.pc.nic[1].hub, ==, cfg.pc.netdev[1].hub);
+	g_assert_cmpmem(cfg.pc.nic[1].mac, 6, "\x52\x54\x00\x12\x34\x57", 6);
+	g_assert_true(parse_args(&cfg, NULL, "-net", "none", NULL));
+	g_assert_true(cfg.net_none);
+	g_assert_cmpuint(cfg.pc.nnic, ==, 0);
+
+	static const struct {
+		const char *opt, *value, *message;
+	} bad[] = {
+		{ "-net", "nic,model=ne2k_pci",
+		  "unknown NIC model 'ne2k_pci' (valid models: e1000, rtl8139)" },
+		{ "-net", "nic,macaddr=53:54:00:12:34:56", "not a usable MAC address" },
+		{ "-net", "nic,macaddr=52:54:00:12:34", "not a usable MAC address" },
+		{ "-net", "nic,macaddr=52:54:00:12:34:5g", "not a usable MAC address" },
+		{ "-net", "nic,vlan=x", "vlan must be a number" },
+		{ "-net", "socket,listen=:1234", "unknown network backend 'socket' (user, tap)" },
+		{ "-net", "user,foo=1", "bad property 'foo=1'" },
+		{ "-net", "tap,script=/etc/qemu-ifup", "kvmdesk runs no script" },
+		{ "-netdev", "user", "id=NAME is missing" },
+		{ "-device", "e1000", "netdev=NAME is missing" },
+		{ "-device", "e1000,netdev=nope", "there is no -netdev with id 'nope'" },
+		{ "-nic", "user,model=virtio", "unknown NIC model 'virtio'" },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_clear_error(&err);
+		g_assert_false(parse_args(&cfg, &err, bad[i].opt, bad[i].value, NULL));
+		if (!strstr(err->message, bad[i].message))
+			g_error("%s %s: '%s' lacks '%s'", bad[i].opt, bad[i].value, err->message,
+				bad[i].message);
+	}
+	g_clear_error(&err);
+	g_assert_false(parse_args(&cfg, &err, "-netdev", "user,id=a", "-netdev", "tap,id=a", NULL));
+	g_assert_nonnull(strstr(err->message, "id 'a' is used twice"));
+	g_clear_error(&err);
+	g_assert_false(parse_args(&cfg, &err, "-netdev", "user,id=a", "-device", "e1000,netdev=a",
+				  "-device", "e1000,netdev=a", NULL));
+	g_assert_nonnull(strstr(err->message, "serves two NICs"));
+	g_clear_error(&err);
+	g_assert_false(parse_args(&cfg, &err, "-net", "none", "-net", "user", NULL));
+	g_assert_nonnull(strstr(err->message, "-net none contradicts"));
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -332,5 +404,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/cli/vm-options", test_vm_options);
 	g_test_add_func("/cli/drives", test_drives);
 	g_test_add_func("/cli/assign", test_assign);
+	g_test_add_func("/cli/network", test_network);
 	return g_test_run();
 }
