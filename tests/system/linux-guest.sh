@@ -76,13 +76,33 @@ while True:
         break
     d += b
 open("/run/up.bin", "wb").write(d)' & recv=\$!
+# And a client that comes in through hostfwd once the guest listens (retrying until then).
+python3 -c 'import socket, time
+end = time.monotonic() + 100
+while time.monotonic() < end:
+    try:
+        c = socket.create_connection(("127.0.0.1", 2222), timeout=20)
+        d = b""
+        while len(d) < 524288:
+            b = c.recv(65536)
+            if not b:
+                break
+            d += b
+        c.close()
+        if d:
+            open("/run/fwd.bin", "wb").write(d)
+            break
+    except OSError:
+        pass
+    time.sleep(0.5)' & fwd=\$!
 sleep 1
 echo "KDL1: booting net"
 timeout -k 5 120 "$KVMDESK" -m 256M -kernel /run/bzImage -initrd /run/l2.cpio \\
 	-append "console=ttyS0 quiet panic=-1 pci=noearly kdnet" -nographic -no-reboot \\
-	-net nic,model=e1000 -net user </dev/null 2>&1 | sed 's/^/[net] /'
-kill \$recv \$web 2>/dev/null
-wait \$recv
+	-net nic,model=e1000 -net user,hostfwd=tcp:127.0.0.1:2222-:22 </dev/null 2>&1 | sed 's/^/[net] /'
+kill \$recv \$web \$fwd 2>/dev/null
+wait \$recv \$fwd
+echo "KDL1: through hostfwd \$(md5sum </run/fwd.bin 2>/dev/null | cut -d' ' -f1)"
 echo "KDL1: received \$(md5sum </run/up.bin 2>/dev/null | cut -d' ' -f1) \$(wc -c </run/up.bin 2>/dev/null)"
 timeout -k 5 60 "$KVMDESK" -m 64 -display none -kernel "$KVMDESK_GUEST_DIR/engine.elf" \
 	-append reset=triple -debugcon stdio -device isa-debug-exit </dev/null 2>&1 | sed 's/^/[triple] /'
@@ -90,7 +110,7 @@ exit 0
 SCRIPT
 
 LOG="$TEST_TMP/l1.log"
-tap_plan 17
+tap_plan 18
 run_fakehost "$script" "$LOG"
 code=$?
 # 124/125: the fake host itself died or hung before the script reported (QEMU's TCG emulation
@@ -105,7 +125,7 @@ fi
 if [ $code != 0 ]; then
 	tap_not_ok "the fake host ran the script (status $code)"
 	tap_diag_file "$LOG" 80
-	for i in $(seq 16); do tap_not_ok "not reached"; done
+	for i in $(seq 17); do tap_not_ok "not reached"; done
 	exit 0
 fi
 tap_ok "the fake host booted, loaded KVM and ran kvmdesk from the host's tree"
@@ -201,6 +221,11 @@ if [ -n "$up" ] && grep -q "^KDL1: received $up 524288" "$LOG"; then
 	tap_ok "net: 512 KiB sent by the guest arrive intact on the host"
 else
 	tap_not_ok "net: upload: guest sent $up, $(grep '^KDL1: received' "$LOG")"
+fi
+if [ -n "$up" ] && grep -q "^KDL1: through hostfwd $up" "$LOG"; then
+	tap_ok "net: hostfwd=tcp:127.0.0.1:2222-:22: the host connects to the guest's port 22"
+else
+	tap_not_ok "net: hostfwd: $(grep '^KDL1: through hostfwd' "$LOG")"
 fi
 if grep -q '^\[triple\] reset: second boot after reset=triple' "$LOG" &&
 	grep -q '^\[triple\] kd: exit 0' "$LOG"; then
