@@ -96,6 +96,14 @@ while time.monotonic() < end:
         pass
     time.sleep(0.5)' & fwd=\$!
 sleep 1
+# Network boot first: SeaBIOS runs iPXE from the e1000's ROM, iPXE gets a lease and loads the
+# PXE program from the user-mode backend's TFTP server; it exits with 0x23 (status 71).
+echo "KDL1: booting pxe"
+timeout -k 5 120 "$KVMDESK" -m 64 -nographic -boot order=n -device isa-debug-exit \\
+	-net nic,model=e1000 -net user,tftp=$KVMDESK_BUILDDIR/tests/guest/boot,bootfile=pxeboot.bin \\
+	</dev/null >/run/pxe.log 2>&1
+echo "KDL1: pxe status \$?"
+tr -d '\\r' </run/pxe.log | sed 's/^/[pxe] /'
 echo "KDL1: booting net"
 timeout -k 5 120 "$KVMDESK" -m 256M -kernel /run/bzImage -initrd /run/l2.cpio \\
 	-append "console=ttyS0 quiet panic=-1 pci=noearly kdnet" -nographic -no-reboot \\
@@ -110,7 +118,7 @@ exit 0
 SCRIPT
 
 LOG="$TEST_TMP/l1.log"
-tap_plan 18
+tap_plan 20
 run_fakehost "$script" "$LOG"
 code=$?
 # 124/125: the fake host itself died or hung before the script reported (QEMU's TCG emulation
@@ -125,7 +133,7 @@ fi
 if [ $code != 0 ]; then
 	tap_not_ok "the fake host ran the script (status $code)"
 	tap_diag_file "$LOG" 80
-	for i in $(seq 17); do tap_not_ok "not reached"; done
+	for i in $(seq 19); do tap_not_ok "not reached"; done
 	exit 0
 fi
 tap_ok "the fake host booted, loaded KVM and ran kvmdesk from the host's tree"
@@ -195,6 +203,21 @@ if [ -n "$wrote" ] && [ "$wrote" = "$got" ]; then
 	tap_ok "ide: what Linux wrote to /dev/sda is in the image file"
 else
 	tap_not_ok "ide: Linux wrote '$wrote', the image has $got"
+fi
+# Network boot: iPXE from the e1000's option ROM, DHCP and TFTP from the user-mode backend.
+pxe=$(grep '^\[pxe\]' "$LOG")
+if grep -q '^KDL1: pxe status 71' "$LOG" && echo "$pxe" | grep -q 'kvmdesk PXE boot over TFTP'; then
+	tap_ok "pxe: iPXE (e1000 ROM) got a lease and ran the program it loaded over TFTP"
+else
+	tap_not_ok "pxe: $(grep '^KDL1: pxe status' "$LOG")"
+	echo "$pxe" | tail -n 15 | sed 's/^/# /'
+fi
+if echo "$pxe" | grep -q 'using 82540em on 0000:00:03.0' &&
+	echo "$pxe" | grep -q 'net0: 10.0.2.15/255.255.255.0 gw 10.0.2.2'; then
+	tap_ok "pxe: iPXE drives the 82540em and shows its DHCP lease 10.0.2.15 (gateway 10.0.2.2)"
+else
+	tap_not_ok "pxe: no iPXE DHCP on the console"
+	echo "$pxe" | grep -i 'ipxe\|dhcp\|net0' | cat -v | tail -n 10 | sed 's/^/# /'
 fi
 # Network: Linux's e1000 with DHCP from the user-mode backend, data both ways.
 net=$(grep '^\[net\]' "$LOG" | tr -d '\r')
