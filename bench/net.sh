@@ -12,7 +12,28 @@ GUEST=$B/tests/guest/e1000.elf
 QEMU=${QEMU:-qemu-system-x86_64}
 NS=kdbench$$
 ip netns add $NS || exit 1
-trap 'ip netns del $NS' EXIT
+
+BLAST=$(mktemp /tmp/kvmdesk-blast-XXXXXX)
+${CC:-cc} -O2 -o "$BLAST" "$(dirname "$0")/net-blast.c" || exit 1
+trap 'ip netns del $NS; rm -f "$BLAST"' EXIT
+
+# rx VMM SIZE -> "frames_per_s mbit_s": the guest counts for 3 s while net-blast floods the tap.
+rx() {
+	local out tap=kdr$2 cmd
+	case $1 in
+	kvmdesk) cmd=("$B/src/kvmdesk" -m 64 -display none -debugcon stdio -device isa-debug-exit \
+		-netdev tap,id=n0,ifname=$tap,script=no -device e1000,netdev=n0,romfile=) ;;
+	qemu) cmd=("$QEMU" -M pc -enable-kvm -m 64 -nodefaults -display none -chardev stdio,id=d \
+		-device isa-debugcon,iobase=0x402,chardev=d -device isa-debug-exit,iobase=0xf4,iosize=4 \
+		-netdev tap,id=n0,ifname=$tap,script=no,downscript=no -device e1000,netdev=n0,romfile=) ;;
+	esac
+	(for i in $(seq 100); do ip netns exec $NS ip link set $tap up 2>/dev/null && break; sleep 0.05; done
+	 sleep 1; ip netns exec $NS "$BLAST" $tap $2 6 >/dev/null) &
+	out=$(ip netns exec $NS timeout 120 "${cmd[@]}" -kernel "$GUEST" -append "rxbench seconds=3" 2>&1)
+	wait
+	echo "$out" | sed -n 's/^rxbench: .*frames_per_s=\([0-9]*\) mbit_s=\([0-9]*\).*/\1 \2/p' |
+		grep . || echo "failed failed"
+}
 
 measure() { # VMM SIZE -> "frames_per_s mbit_s"
 	local out tap=kdb$2
@@ -34,13 +55,16 @@ measure() { # VMM SIZE -> "frames_per_s mbit_s"
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-declare -A FPS MBIT
+declare -A FPS MBIT RFPS RMBIT
 for r in $(seq "$ROUNDS"); do
 	for size in 64 1514; do
 		for vmm in kvmdesk qemu; do
 			read -r f m <<<"$(measure $vmm $size)"
 			FPS[$vmm$size]+="$f "
 			MBIT[$vmm$size]+="$m "
+			read -r f m <<<"$(rx $vmm $size)"
+			RFPS[$vmm$size]+="$f "
+			RMBIT[$vmm$size]+="$m "
 		done
 	done
 done
@@ -54,5 +78,16 @@ for size in 64 1514; do
 		printf '%-8s %6s %14s %10s\n' $vmm $size "$f" "$m"
 	done
 done
-printf 'kvmdesk/qemu frames/s: 64 bytes %.2f, 1514 bytes %.2f\n' \
+printf 'kvmdesk/qemu TX frames/s: 64 bytes %.2f, 1514 bytes %.2f\n' \
 	"$(echo "$F_kvmdesk_64/$F_qemu_64" | bc -l)" "$(echo "$F_kvmdesk_1514/$F_qemu_1514" | bc -l)"
+printf '%-8s %6s %14s %10s   (e1000 RX from a flooding sender, 3 s)\n' VMM size "frames/s" "Mbit/s"
+for size in 64 1514; do
+	for vmm in kvmdesk qemu; do
+		f=$(echo ${RFPS[$vmm$size]} | tr ' ' '\n' | median)
+		m=$(echo ${RMBIT[$vmm$size]} | tr ' ' '\n' | median)
+		eval "R_${vmm}_$size=$f"
+		printf '%-8s %6s %14s %10s\n' $vmm $size "$f" "$m"
+	done
+done
+printf 'kvmdesk/qemu RX frames/s: 64 bytes %.2f, 1514 bytes %.2f\n' \
+	"$(echo "$R_kvmdesk_64/$R_qemu_64" | bc -l)" "$(echo "$R_kvmdesk_1514/$R_qemu_1514" | bc -l)"
