@@ -234,14 +234,9 @@ static bool create_network(struct kd_machine *m, const struct kd_pc_config *cfg,
 	for (unsigned i = 0; i < cfg->nnic; i++) {
 		const struct kd_nic_config *n = &cfg->nic[i];
 
-		if (!strcmp(n->model, "e1000")) {
-			if (!kd_e1000_create(m, n, err))
-				return false;
-		} else {
-			g_set_error(err, KD_VM_ERROR, KD_VM_ERROR_CONFIG,
-				    _("NIC model '%s' is not available (e1000)"), n->model);
+		if (!(strcmp(n->model, "e1000") == 0 ? kd_e1000_create(m, n, err)
+						     : kd_rtl8139_create(m, n, err)))
 			return false;
-		}
 	}
 	return true;
 }

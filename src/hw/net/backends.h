@@ -22,5 +22,6 @@ bool kd_nic_load_rom(const char *romfile, const char *default_rom, GBytes **rom,
 
 /* Guest NICs (src/hw/net/e1000.c, rtl8139.c). */
 bool kd_e1000_create(struct kd_machine *m, const struct kd_nic_config *cfg, GError **err);
+bool kd_rtl8139_create(struct kd_machine *m, const struct kd_nic_config *cfg, GError **err);
 
 #endif
