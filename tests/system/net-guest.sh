@@ -1,8 +1,9 @@
 #!/bin/sh
 # NICs driven by ring-3 test guests, against a peer on a tap interface in a network namespace
-# made here (tests/system/net-peer.py): frames out and in checked byte for byte, checksum
-# offload, TSO and VLAN insertion checked on the wire; a hostile guest first (rings and
-# descriptors pointing nowhere, lengths that make no sense). Also: `info network`, and the tap
+# made here (tests/system/net-peer.py): frames out and in checked byte for byte (e1000; the
+# RTL8139C+ in C mode and in C+ mode), and for the e1000 checksum offload, TSO and VLAN
+# insertion checked on the wire; a hostile guest first each time (rings and descriptors
+# pointing nowhere, lengths that make no sense, register storms). Also: `info network`, and the tap
 # backend's error without the permission to make an interface.
 . "$(dirname "$0")/lib.sh"
 
@@ -15,7 +16,7 @@ command -v ip >/dev/null || tap_skip_all "needs ip (package iproute2)"
 ns="kdtest$$"
 ip netns add "$ns" || tap_skip_all "cannot make a network namespace"
 trap 'ip netns del "$ns" 2>/dev/null; rm -rf "$TEST_TMP"' EXIT
-tap_plan 8
+tap_plan 12
 
 peer="$KVMDESK_SRCDIR/tests/system/net-peer.py"
 out="$TEST_TMP/e1000"
@@ -49,6 +50,37 @@ for line in "24 of 24 pattern frames intact" "UDP checksum offload: IP and UDP c
 done
 [ "$peer_status" = 0 ] && tap_ok "the peer saw nothing wrong" ||
 	{ tap_not_ok "the peer: status $peer_status"; tap_diag_file "$out.peer"; }
+
+# The RTL8139C+ in both of its modes.
+for mode in c cplus; do
+	out="$TEST_TMP/rtl8139-$mode"
+	ip netns exec "$ns" python3 "$peer" kdtap1 52:54:00:12:34:58 basic >"$out.peer" 2>&1 &
+	peer_pid=$!
+	ip netns exec "$ns" timeout -k 5 120 "$KVMDESK" -m 64 -display none \
+		-kernel "$KVMDESK_GUEST_DIR/rtl8139.elf" -append "mode=$mode hostile peer mac=0x525400123458" \
+		-debugcon "file:$out.log" -device isa-debug-exit,iobase=0xf4,iosize=1 \
+		-netdev tap,id=n1,ifname=kdtap1 -device rtl8139,netdev=n1,mac=52:54:00:12:34:58 \
+		</dev/null >"$out.out" 2>&1
+	vmm_status $?
+	wait $peer_pid
+	peer_status=$?
+	name=$([ $mode = c ] && echo "C mode" || echo "C+ mode")
+	if [ "$status" = 0 ] && grep -q 'rtl8139: hostile: survived' "$out.log" &&
+		grep -q 'rtl8139: EEPROM, IDR, version and link ok' "$out.log" &&
+		grep -q 'received 24 of 24 frames intact' "$out.log"; then
+		tap_ok "rtl8139 $name: EEPROM, IDR, a hostile guest survived, 24 frames received intact"
+	else
+		tap_not_ok "rtl8139 $name guest: status $status"
+		tap_diag_file "$out.log"
+		tap_diag_file "$out.out"
+	fi
+	if [ "$peer_status" = 0 ] && grep -q 'PEER: 24 of 24 pattern frames intact' "$out.peer"; then
+		tap_ok "rtl8139 $name on the wire: 24 of 24 frames intact"
+	else
+		tap_not_ok "rtl8139 $name: the peer: status $peer_status"
+		tap_diag_file "$out.peer"
+	fi
+done
 
 # info network: NICs, backends, their counters.
 sock="$TEST_TMP/mon.sock"

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The far end of a test guest's NIC (tests/system/net-guest.sh), on a tap interface.
 
-Usage: net-peer.py IFNAME GUEST_MAC  (run in the network namespace that holds IFNAME)
+Usage: net-peer.py IFNAME GUEST_MAC [basic]  (run in the network namespace that holds IFNAME;
+basic: only the pattern frames, for guests without offloads)
 
 Waits for the interface, brings it up, says HELLO until the guest answers, then checks what
 the guest sends (tests/guest/e1000.c: 24 pattern frames, a UDP frame with offloaded checksums,
@@ -51,6 +52,7 @@ def l4_ok(frame, proto):
 
 def main():
     ifname, guest = sys.argv[1], bytes.fromhex(sys.argv[2].replace(':', ''))
+    basic = len(sys.argv) > 3 and sys.argv[3] == 'basic'
     problems = []
     for _ in range(300):
         if os.path.exists('/sys/class/net/' + ifname):
@@ -100,6 +102,8 @@ def main():
     print('PEER: %d of 24 pattern frames intact' % ok)
     if ok != 24:
         problems.append('pattern frames')
+    if basic:
+        return finish(s, guest, problems)
     udp = [f for f in got if f[12:14] == b'\x08\x00' and f[23] == 17]
     if len(udp) == 1 and l4_ok(udp[0], 17):
         print('PEER: UDP checksum offload: IP and UDP checksums valid')
@@ -124,6 +128,10 @@ def main():
         print('PEER: VLAN 42 inserted')
     else:
         problems.append('VLAN insertion')
+    return finish(s, guest, problems)
+
+
+def finish(s, guest, problems):
     for seq in range(24):
         s.send(pattern(guest, PEER, 60 + seq * (1514 - 60) // 23, seq))
         time.sleep(0.002)
