@@ -391,22 +391,6 @@ static uint32_t eecd_read(struct e1000 *s)
 
 /* ------------------------------------------------------------------ checksums */
 
-static uint32_t sum16(const uint8_t *p, size_t len, uint32_t sum)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xFFFF) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
 /* Ones' complement checksum of frame[start, end] (end inclusive; 0 = to the frame's end)
  * stored big-endian at frame[at]. Out-of-frame offsets do nothing. */
 static void insert_checksum(uint8_t *frame, size_t len, unsigned start, unsigned at, unsigned end)
@@ -416,7 +400,7 @@ static void insert_checksum(uint8_t *frame, size_t len, unsigned start, unsigned
 
 	if (start >= stop || at + 2 > len)
 		return;
-	c = (uint16_t)~fold(sum16(frame + start, stop - start, 0));
+	c = (uint16_t)~kd_net_csum_fold(kd_net_csum_add(frame + start, stop - start, 0));
 	frame[at] = (uint8_t)(c >> 8);
 	frame[at + 1] = (uint8_t)c;
 }
@@ -519,7 +503,7 @@ static void transmit_tso(struct e1000 *s)
 		/* The driver left the pseudo-header sum without the length in the checksum
 		 * field; the length of this segment goes in before the sum over it. */
 		{
-			uint16_t field = fold((uint32_t)pseudo + l4len);
+			uint16_t field = kd_net_csum_fold((uint32_t)pseudo + l4len);
 
 			seg[c->tucso] = (uint8_t)(field >> 8);
 			seg[c->tucso + 1] = (uint8_t)field;
@@ -733,7 +717,7 @@ static void rx_checksum(struct e1000 *s, const uint8_t *f, size_t len, uint8_t *
 	*status &= (uint8_t)~RXD_STAT_IXSM;
 	if (rxcsum & RXCSUM_IPOFLD) {
 		*status |= RXD_STAT_IPCS;
-		if (fold(sum16(f + ip, ihl, 0)) != 0xFFFF)
+		if (kd_net_csum_fold(kd_net_csum_add(f + ip, ihl, 0)) != 0xFFFF)
 			*errors |= RXD_ERR_IPE;
 	}
 	proto = f[ip + 9];
@@ -743,9 +727,9 @@ static void rx_checksum(struct e1000 *s, const uint8_t *f, size_t len, uint8_t *
 		return;
 	if (proto == 17 && l4 + 8 <= len && !f[l4 + 6] && !f[l4 + 7])
 		return; /* UDP without checksum */
-	sum = sum16(f + ip + 12, 8, 0) + proto + (uint32_t)(total - ihl);
+	sum = kd_net_csum_add(f + ip + 12, 8, 0) + proto + (uint32_t)(total - ihl);
 	*status |= RXD_STAT_TCPCS;
-	if (fold(sum16(f + l4, total - ihl, sum)) != 0xFFFF)
+	if (kd_net_csum_fold(kd_net_csum_add(f + l4, total - ihl, sum)) != 0xFFFF)
 		*errors |= RXD_ERR_TCPE;
 }
 
@@ -996,21 +980,6 @@ static void io_write(void *opaque, uint64_t offset, uint64_t value, unsigned siz
 
 static const struct kd_io_ops io_ops = { .read = io_read, .write = io_write };
 
-static uint64_t rom_read(void *opaque, uint64_t offset, unsigned size)
-{
-	struct e1000 *s = opaque;
-	gsize len;
-	const uint8_t *p = g_bytes_get_data(s->rom, &len);
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < size; i++)
-		if (offset + i < len)
-			v |= (uint64_t)p[offset + i] << (8 * i);
-	return v;
-}
-
-static const struct kd_io_ops rom_ops = { .read = rom_read };
-
 /* ------------------------------------------------------------------ port and life cycle */
 
 static void describe(void *opaque, GString *out)
@@ -1100,11 +1069,9 @@ bool kd_e1000_create(struct kd_machine *m, const struct kd_nic_config *cfg, GErr
 	kd_pci_device_set_bar(&s->pci, 0, KD_PCI_BAR_MEM32, false, MMIO_SIZE, s->mmio);
 	kd_pci_device_set_bar(&s->pci, 1, KD_PCI_BAR_IO, false, IO_SIZE, s->io);
 	if (s->rom) {
-		uint64_t size = 2048;
+		uint64_t size;
 
-		while (size < g_bytes_get_size(s->rom))
-			size <<= 1;
-		s->rom_region = kd_io_region_new("e1000-rom", size, &rom_ops, s);
+		s->rom_region = kd_nic_rom_region("e1000-rom", s->rom, &size);
 		kd_pci_device_set_bar(&s->pci, PCI_ROM_SLOT, KD_PCI_BAR_MEM32, false, size,
 				      s->rom_region);
 	}

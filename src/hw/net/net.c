@@ -11,6 +11,7 @@
 #include "hw/machine.h"
 #include "hw/net/backends.h"
 #include "i18n.h"
+#include "vm/bus.h"
 
 struct kd_net_hub {
 	char *name;
@@ -189,6 +190,22 @@ void kd_net_format_mac(const uint8_t mac[6], char out[18])
 		 mac[5]);
 }
 
+uint32_t kd_net_csum_add(const uint8_t *data, size_t len, uint32_t sum)
+{
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(data[i] << 8 | data[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)data[len - 1] << 8;
+	return sum;
+}
+
+uint16_t kd_net_csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xFFFF) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
 uint32_t kd_net_crc32(const uint8_t *data, size_t len)
 {
 	static uint32_t table[256];
@@ -246,4 +263,26 @@ bool kd_nic_load_rom(const char *romfile, const char *default_rom, GBytes **rom,
 	}
 	*rom = g_bytes_new_take(data, len);
 	return true;
+}
+
+static uint64_t rom_read(void *opaque, uint64_t offset, unsigned size)
+{
+	gsize len;
+	const uint8_t *p = g_bytes_get_data(opaque, &len);
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < size; i++)
+		if (offset + i < len)
+			v |= (uint64_t)p[offset + i] << (8 * i);
+	return v;
+}
+
+static const struct kd_io_ops rom_ops = { .read = rom_read };
+
+struct kd_io_region *kd_nic_rom_region(const char *name, GBytes *rom, uint64_t *size)
+{
+	*size = 2048;
+	while (*size < g_bytes_get_size(rom))
+		*size <<= 1;
+	return kd_io_region_new(name, *size, &rom_ops, rom);
 }

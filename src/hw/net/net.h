@@ -76,6 +76,11 @@ void kd_net_info(struct kd_machine *m, GString *out);
 bool kd_net_parse_mac(const char *text, uint8_t mac[6]);
 void kd_net_format_mac(const uint8_t mac[6], char out[18]);
 
+/* Internet checksum pieces for NIC offloads: the 16-bit big-endian ones' complement sum of
+ * data added to sum (an odd last byte padded), and its fold to 16 bits. */
+uint32_t kd_net_csum_add(const uint8_t *data, size_t len, uint32_t sum);
+uint16_t kd_net_csum_fold(uint32_t sum);
+
 /* Ethernet CRC-32 (IEEE 802.3), for NICs that hand the FCS to the guest. */
 uint32_t kd_net_crc32(const uint8_t *data, size_t len);
 

@@ -295,22 +295,6 @@ static uint16_t accept(struct rtl8139 *s, const uint8_t *f)
 
 /* ------------------------------------------------------------------ checksums */
 
-static uint32_t sum16(const uint8_t *p, size_t len, uint32_t sum)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xFFFF) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
 struct ipv4 {
 	size_t ip, ihl, total, l4;
 	unsigned proto;
@@ -332,7 +316,7 @@ static bool parse_ipv4(const uint8_t *f, size_t len, struct ipv4 *p)
 
 static uint32_t pseudo_sum(const uint8_t *f, const struct ipv4 *p)
 {
-	return sum16(f + 26, 8, 0) + p->proto + (uint32_t)(p->total - p->ihl);
+	return kd_net_csum_add(f + 26, 8, 0) + p->proto + (uint32_t)(p->total - p->ihl);
 }
 
 /* C+ transmit offloads: computed from scratch (the driver leaves the fields as they are). */
@@ -345,7 +329,7 @@ static void tx_checksums(uint8_t *f, size_t len, uint32_t opts1)
 		return;
 	if (opts1 & TXD_IPCS) {
 		f[24] = f[25] = 0;
-		c = (uint16_t)~fold(sum16(f + 14, p.ihl, 0));
+		c = (uint16_t)~kd_net_csum_fold(kd_net_csum_add(f + 14, p.ihl, 0));
 		f[24] = (uint8_t)(c >> 8);
 		f[25] = (uint8_t)c;
 	}
@@ -354,7 +338,8 @@ static void tx_checksums(uint8_t *f, size_t len, uint32_t opts1)
 		size_t at = p.l4 + (p.proto == 6 ? 16 : 6);
 
 		f[at] = f[at + 1] = 0;
-		c = (uint16_t)~fold(sum16(f + p.l4, p.total - p.ihl, pseudo_sum(f, &p)));
+		c = (uint16_t)~kd_net_csum_fold(
+			kd_net_csum_add(f + p.l4, p.total - p.ihl, pseudo_sum(f, &p)));
 		if (p.proto == 17 && !c)
 			c = 0xFFFF;
 		f[at] = (uint8_t)(c >> 8);
@@ -579,14 +564,16 @@ static void cp_rx_checksum(const uint8_t *f, size_t len, uint32_t *opts1)
 		*opts1 |= 2u << 16; /* UDP */
 	else
 		*opts1 |= 3u << 16; /* IP */
-	if (fold(sum16(f + 14, p.ihl, 0)) != 0xFFFF)
+	if (kd_net_csum_fold(kd_net_csum_add(f + 14, p.ihl, 0)) != 0xFFFF)
 		*opts1 |= RXD_IPF;
 	if ((f[20] & 0x3F) || f[21]) /* fragments: not checked */
 		return;
-	if (p.proto == 6 && fold(sum16(f + p.l4, p.total - p.ihl, pseudo_sum(f, &p))) != 0xFFFF)
+	if (p.proto == 6 && kd_net_csum_fold(kd_net_csum_add(f + p.l4, p.total - p.ihl,
+							     pseudo_sum(f, &p))) != 0xFFFF)
 		*opts1 |= RXD_TCPF;
 	if (p.proto == 17 && (f[p.l4 + 6] | f[p.l4 + 7]) &&
-	    fold(sum16(f + p.l4, p.total - p.ihl, pseudo_sum(f, &p))) != 0xFFFF)
+	    kd_net_csum_fold(kd_net_csum_add(f + p.l4, p.total - p.ihl, pseudo_sum(f, &p))) !=
+		    0xFFFF)
 		*opts1 |= RXD_UDPF;
 }
 
@@ -860,21 +847,6 @@ static void reg_write(void *opaque, uint64_t offset, uint64_t value, unsigned si
 
 static const struct kd_io_ops reg_ops = { .read = reg_read, .write = reg_write };
 
-static uint64_t rom_read(void *opaque, uint64_t offset, unsigned size)
-{
-	struct rtl8139 *s = opaque;
-	gsize len;
-	const uint8_t *p = g_bytes_get_data(s->rom, &len);
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < size; i++)
-		if (offset + i < len)
-			v |= (uint64_t)p[offset + i] << (8 * i);
-	return v;
-}
-
-static const struct kd_io_ops rom_ops = { .read = rom_read };
-
 /* ------------------------------------------------------------------ life cycle */
 
 static void describe(void *opaque, GString *out)
@@ -937,11 +909,9 @@ bool kd_rtl8139_create(struct kd_machine *m, const struct kd_nic_config *cfg, GE
 	kd_pci_device_set_bar(&s->pci, 0, KD_PCI_BAR_IO, false, REGS_SIZE, s->io);
 	kd_pci_device_set_bar(&s->pci, 1, KD_PCI_BAR_MEM32, false, REGS_SIZE, s->mmio);
 	if (s->rom) {
-		uint64_t size = 2048;
+		uint64_t size;
 
-		while (size < g_bytes_get_size(s->rom))
-			size <<= 1;
-		s->rom_region = kd_io_region_new("rtl8139-rom", size, &rom_ops, s);
+		s->rom_region = kd_nic_rom_region("rtl8139-rom", s->rom, &size);
 		kd_pci_device_set_bar(&s->pci, PCI_ROM_SLOT, KD_PCI_BAR_MEM32, false, size,
 				      s->rom_region);
 	}
