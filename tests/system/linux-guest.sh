@@ -81,7 +81,7 @@ PY
 python3 /run/receiver.py & recv=\$!
 # And a client that comes in through hostfwd once the guest listens (retrying until then).
 python3 -c 'import socket, time
-end = time.monotonic() + 100
+end = time.monotonic() + 300
 while time.monotonic() < end:
     try:
         c = socket.create_connection(("127.0.0.1", 2222), timeout=20)
