@@ -163,8 +163,8 @@ struct e1000 {
 	struct kd_device dev;
 	struct kd_pci_device pci;
 	struct kd_machine *m;
-	struct kd_io_region *mmio, *io, *rom_region;
-	struct kd_net_port *port;
+	struct kd_io_region *mmio, *io;
+	struct kd_nic_parts nic;
 	uint8_t mac[6];
 	uint32_t regs[NREGS];
 	uint16_t eeprom[64];
@@ -194,7 +194,6 @@ struct e1000 {
 	int64_t last_irq_us;
 	guint itr_timer;
 
-	GBytes *rom;
 	uint64_t bad_descriptors; /* addresses outside RAM, for info */
 };
 
@@ -423,10 +422,10 @@ static void transmit_frame(struct e1000 *s, uint8_t *frame, size_t len)
 		len += 4;
 	}
 	if (len > KD_NET_MAX_FRAME) {
-		s->port->stats.dropped++;
+		s->nic.port->stats.dropped++;
 		return;
 	}
-	kd_net_send(s->port, frame, len);
+	kd_net_send(s->nic.port, frame, len);
 	stat_add(s, TPT, 1);
 	stat_add(s, GPTC, 1);
 	stat_add64(s, GOTCL, len + 4);
@@ -459,7 +458,7 @@ static void transmit_tso(struct e1000 *s)
 
 	if (!c->mss || hdr < 14 || hdr > s->tx_len || c->tucss + 20u > hdr || c->tucso + 2u > hdr ||
 	    c->ipcss + 20u > hdr) {
-		s->port->stats.dropped++;
+		s->nic.port->stats.dropped++;
 		return;
 	}
 	pseudo = (uint16_t)(s->tx[c->tucso] << 8 | s->tx[c->tucso + 1]);
@@ -525,7 +524,7 @@ static void transmit_tso(struct e1000 *s)
 static void end_of_packet(struct e1000 *s)
 {
 	if (s->tx_oversize) {
-		s->port->stats.dropped++;
+		s->nic.port->stats.dropped++;
 	} else if (s->tx_tse) {
 		transmit_tso(s);
 	} else {
@@ -900,7 +899,7 @@ static void write_reg(struct e1000 *s, unsigned offset, uint32_t v)
 		return;
 	case RCTL:
 		set_reg(s, RCTL, v);
-		kd_net_port_flush(s->port);
+		kd_net_port_flush(s->nic.port);
 		return;
 	case RDLEN:
 	case TDLEN:
@@ -912,7 +911,7 @@ static void write_reg(struct e1000 *s, unsigned offset, uint32_t v)
 		return;
 	case RDT:
 		set_reg(s, RDT, v & 0xFFFF);
-		kd_net_port_flush(s->port);
+		kd_net_port_flush(s->nic.port);
 		return;
 	case TDT:
 		set_reg(s, TDT, v & 0xFFFF);
@@ -1036,13 +1035,9 @@ static void e1000_destroy(struct kd_device *dev)
 
 	if (s->itr_timer)
 		g_source_remove(s->itr_timer);
-	kd_pci_unplug(&s->pci);
+	kd_nic_detach(&s->pci, &s->nic);
 	kd_io_region_free(s->mmio);
 	kd_io_region_free(s->io);
-	kd_io_region_free(s->rom_region);
-	kd_net_port_free(s->port);
-	if (s->rom)
-		g_bytes_unref(s->rom);
 	g_free(s->tx);
 	g_free(s);
 }
@@ -1050,17 +1045,9 @@ static void e1000_destroy(struct kd_device *dev)
 bool kd_e1000_create(struct kd_machine *m, const struct kd_nic_config *cfg, GError **err)
 {
 	struct e1000 *s = g_new0(struct e1000, 1);
-	g_autofree char *name = NULL;
-	int slot;
 
 	s->m = m;
 	memcpy(s->mac, cfg->mac, 6);
-	s->tx = g_malloc(TX_BUF_SIZE);
-	if (!kd_nic_load_rom(cfg->romfile, "pxe-e1000.rom", &s->rom, err)) {
-		g_free(s->tx);
-		g_free(s);
-		return false;
-	}
 	kd_pci_device_init(&s->pci, "e1000", 0x8086, 0x100E, 0x03, 0x020000, 1);
 	s->pci.opaque = s;
 	s->pci.id = cfg->id ? cfg->id : "";
@@ -1068,30 +1055,14 @@ bool kd_e1000_create(struct kd_machine *m, const struct kd_nic_config *cfg, GErr
 	s->io = kd_io_region_new("e1000-io", IO_SIZE, &io_ops, s);
 	kd_pci_device_set_bar(&s->pci, 0, KD_PCI_BAR_MEM32, false, MMIO_SIZE, s->mmio);
 	kd_pci_device_set_bar(&s->pci, 1, KD_PCI_BAR_IO, false, IO_SIZE, s->io);
-	if (s->rom) {
-		uint64_t size;
-
-		s->rom_region = kd_nic_rom_region("e1000-rom", s->rom, &size);
-		kd_pci_device_set_bar(&s->pci, PCI_ROM_SLOT, KD_PCI_BAR_MEM32, false, size,
-				      s->rom_region);
-	}
-	build_eeprom(s);
-	slot = cfg->slot >= 0 ? cfg->slot : kd_pci_bus_free_slot(m->pci, 3);
-	if (slot < 0 || !kd_pci_plug(m->pci, &s->pci, PCI_DEVFN(slot, 0), err)) {
-		if (slot < 0)
-			g_set_error(err, KD_VM_ERROR, KD_VM_ERROR_CONFIG,
-				    _("no free PCI slot for the e1000"));
+	if (!kd_nic_attach(m, &s->pci, cfg, "e1000", &port_ops, s, &s->nic, err)) {
 		kd_io_region_free(s->mmio);
 		kd_io_region_free(s->io);
-		kd_io_region_free(s->rom_region);
-		if (s->rom)
-			g_bytes_unref(s->rom);
-		g_free(s->tx);
 		g_free(s);
 		return false;
 	}
-	name = g_strdup_printf("e1000.%u", slot);
-	s->port = kd_net_port_new(kd_net_hub_get(m, cfg->hub), KD_NET_PORT_NIC, name, &port_ops, s);
+	s->tx = g_malloc(TX_BUF_SIZE);
+	build_eeprom(s);
 	e1000_soft_reset(s);
 	s->dev.reset = e1000_reset;
 	s->dev.destroy = e1000_destroy;

@@ -9,9 +9,7 @@
 #include <string.h>
 
 #include "hw/machine.h"
-#include "hw/net/backends.h"
 #include "i18n.h"
-#include "vm/bus.h"
 
 struct kd_net_hub {
 	char *name;
@@ -223,66 +221,4 @@ uint32_t kd_net_crc32(const uint8_t *data, size_t len)
 	for (size_t i = 0; i < len; i++)
 		crc = table[(crc ^ data[i]) & 0xFF] ^ (crc >> 8);
 	return ~crc;
-}
-
-#define IPXE_DIR "/usr/lib/ipxe/qemu"
-
-bool kd_nic_load_rom(const char *romfile, const char *default_rom, GBytes **rom, GError **err)
-{
-	g_autofree char *path = NULL;
-	g_autoptr(GError) local = NULL;
-	char *data;
-	gsize len;
-
-	*rom = NULL;
-	if (romfile && !*romfile)
-		return true;
-	if (!romfile) {
-		path = g_build_filename(IPXE_DIR, default_rom, NULL);
-		if (!g_file_test(path, G_FILE_TEST_EXISTS))
-			return true; /* no network boot, nothing else lost */
-	} else if (!strchr(romfile, '/')) {
-		path = g_build_filename(IPXE_DIR, romfile, NULL);
-		if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
-			g_free(path);
-			path = g_strdup(romfile);
-		}
-	} else {
-		path = g_strdup(romfile);
-	}
-	if (!g_file_get_contents(path, &data, &len, &local)) {
-		g_set_error(err, KD_VM_ERROR, KD_VM_ERROR_CONFIG, "romfile: %s", local->message);
-		return false;
-	}
-	if (len < 512 || (uint8_t)data[0] != 0x55 || (uint8_t)data[1] != 0xAA ||
-	    len > 16 * 1024 * 1024) {
-		g_set_error(err, KD_VM_ERROR, KD_VM_ERROR_CONFIG,
-			    _("romfile %s is not a PCI option ROM (no 55 AA signature)"), path);
-		g_free(data);
-		return false;
-	}
-	*rom = g_bytes_new_take(data, len);
-	return true;
-}
-
-static uint64_t rom_read(void *opaque, uint64_t offset, unsigned size)
-{
-	gsize len;
-	const uint8_t *p = g_bytes_get_data(opaque, &len);
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < size; i++)
-		if (offset + i < len)
-			v |= (uint64_t)p[offset + i] << (8 * i);
-	return v;
-}
-
-static const struct kd_io_ops rom_ops = { .read = rom_read };
-
-struct kd_io_region *kd_nic_rom_region(const char *name, GBytes *rom, uint64_t *size)
-{
-	*size = 2048;
-	while (*size < g_bytes_get_size(rom))
-		*size <<= 1;
-	return kd_io_region_new(name, *size, &rom_ops, rom);
 }

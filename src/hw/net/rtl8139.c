@@ -120,8 +120,8 @@ struct rtl8139 {
 	struct kd_device dev;
 	struct kd_pci_device pci;
 	struct kd_machine *m;
-	struct kd_io_region *io, *mmio, *rom_region;
-	struct kd_net_port *port;
+	struct kd_io_region *io, *mmio;
+	struct kd_nic_parts nic;
 	uint8_t mac[6];
 	uint8_t regs[REGS_SIZE];
 	uint16_t eeprom[64];
@@ -143,7 +143,6 @@ struct rtl8139 {
 	bool tx_broken;
 	int64_t timer_base_us;
 
-	GBytes *rom;
 	uint64_t bad_descriptors;
 };
 
@@ -366,15 +365,15 @@ static void send_frame(struct rtl8139 *s, uint8_t *f, size_t len, uint32_t vlan_
 		len += 4;
 	}
 	if (len > KD_NET_MAX_FRAME) {
-		s->port->stats.dropped++;
+		s->nic.port->stats.dropped++;
 		return;
 	}
 	if (r32(s, TCR) & TCR_LOOPBACK) {
 		/* Loopback: the frame comes back in and does not leave. */
-		s->port->ops->receive(s, f, len);
+		s->nic.port->ops->receive(s, f, len);
 		return;
 	}
-	kd_net_send(s->port, f, len);
+	kd_net_send(s->nic.port, f, len);
 }
 
 /* C mode: writing TSD n with OWN clear sends the frame at TSAD n. */
@@ -413,12 +412,12 @@ static void cp_tso(struct rtl8139 *s, uint32_t opts1, uint32_t opts2)
 	uint16_t id;
 
 	if (!mss || !parse_ipv4(s->tx, s->tx_len, &p) || p.proto != 6 || p.l4 + 20 > s->tx_len) {
-		s->port->stats.dropped++;
+		s->nic.port->stats.dropped++;
 		return;
 	}
 	hdr = p.l4 + (size_t)(s->tx[p.l4 + 12] >> 4) * 4;
 	if (hdr > s->tx_len || hdr < p.l4 + 20) {
-		s->port->stats.dropped++;
+		s->nic.port->stats.dropped++;
 		return;
 	}
 	payload = s->tx_len - hdr;
@@ -489,7 +488,7 @@ static void cp_transmit(struct rtl8139 *s)
 		}
 		if (opts1 & DESC_LS) {
 			if (s->tx_broken)
-				s->port->stats.dropped++;
+				s->nic.port->stats.dropped++;
 			else if (opts1 & TXD_LGSEN)
 				cp_tso(s, opts1, opts2);
 			else {
@@ -819,7 +818,7 @@ static void written(struct rtl8139 *s, unsigned o, unsigned size)
 	if (o < IMR + 4 && end > IMR)
 		update_irq(s);
 	if ((o < CAPR + 2 && end > CAPR) || (o < RCR + 4 && end > RCR) || (o <= CR && end > CR))
-		kd_net_port_flush(s->port);
+		kd_net_port_flush(s->nic.port);
 }
 
 static uint64_t reg_read(void *opaque, uint64_t offset, unsigned size)
@@ -877,13 +876,9 @@ static void rtl_destroy(struct kd_device *dev)
 {
 	struct rtl8139 *s = (struct rtl8139 *)dev;
 
-	kd_pci_unplug(&s->pci);
+	kd_nic_detach(&s->pci, &s->nic);
 	kd_io_region_free(s->io);
 	kd_io_region_free(s->mmio);
-	kd_io_region_free(s->rom_region);
-	kd_net_port_free(s->port);
-	if (s->rom)
-		g_bytes_unref(s->rom);
 	g_free(s->tx);
 	g_free(s);
 }
@@ -891,16 +886,9 @@ static void rtl_destroy(struct kd_device *dev)
 bool kd_rtl8139_create(struct kd_machine *m, const struct kd_nic_config *cfg, GError **err)
 {
 	struct rtl8139 *s = g_new0(struct rtl8139, 1);
-	g_autofree char *name = NULL;
-	int slot;
 
 	s->m = m;
 	memcpy(s->mac, cfg->mac, 6);
-	if (!kd_nic_load_rom(cfg->romfile, "pxe-rtl8139.rom", &s->rom, err)) {
-		g_free(s);
-		return false;
-	}
-	s->tx = g_malloc(TX_BUF_SIZE);
 	kd_pci_device_init(&s->pci, "rtl8139", 0x10EC, 0x8139, 0x20, 0x020000, 1);
 	s->pci.opaque = s;
 	s->pci.id = cfg->id ? cfg->id : "";
@@ -908,30 +896,14 @@ bool kd_rtl8139_create(struct kd_machine *m, const struct kd_nic_config *cfg, GE
 	s->mmio = kd_io_region_new("rtl8139-mmio", REGS_SIZE, &reg_ops, s);
 	kd_pci_device_set_bar(&s->pci, 0, KD_PCI_BAR_IO, false, REGS_SIZE, s->io);
 	kd_pci_device_set_bar(&s->pci, 1, KD_PCI_BAR_MEM32, false, REGS_SIZE, s->mmio);
-	if (s->rom) {
-		uint64_t size;
-
-		s->rom_region = kd_nic_rom_region("rtl8139-rom", s->rom, &size);
-		kd_pci_device_set_bar(&s->pci, PCI_ROM_SLOT, KD_PCI_BAR_MEM32, false, size,
-				      s->rom_region);
-	}
-	build_eeprom(s);
-	slot = cfg->slot >= 0 ? cfg->slot : kd_pci_bus_free_slot(m->pci, 3);
-	if (slot < 0 || !kd_pci_plug(m->pci, &s->pci, PCI_DEVFN(slot, 0), err)) {
-		if (slot < 0)
-			g_set_error(err, KD_VM_ERROR, KD_VM_ERROR_CONFIG,
-				    _("no free PCI slot for the rtl8139"));
+	if (!kd_nic_attach(m, &s->pci, cfg, "rtl8139", &port_ops, s, &s->nic, err)) {
 		kd_io_region_free(s->io);
 		kd_io_region_free(s->mmio);
-		kd_io_region_free(s->rom_region);
-		if (s->rom)
-			g_bytes_unref(s->rom);
-		g_free(s->tx);
 		g_free(s);
 		return false;
 	}
-	name = g_strdup_printf("rtl8139.%u", slot);
-	s->port = kd_net_port_new(kd_net_hub_get(m, cfg->hub), KD_NET_PORT_NIC, name, &port_ops, s);
+	s->tx = g_malloc(TX_BUF_SIZE);
+	build_eeprom(s);
 	soft_reset(s);
 	s->dev.reset = rtl_reset;
 	s->dev.destroy = rtl_destroy;
