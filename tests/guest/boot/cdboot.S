@@ -4,17 +4,13 @@
  * descriptor (LBA 16, 2048-byte sectors) with int 13h and checks its "CD001". Outcome through
  * the isa-debug-exit port 0xf4: 0x22 passed (exit status 69), 0x01-0x03 the step that failed.
  */
+#include "bios.h"
+
 	.code16
 	.text
 	.globl start
 start:
-	cli
-	xor %ax, %ax
-	mov %ax, %ds
-	mov %ax, %es
-	mov %ax, %ss
-	mov $0x7C00, %sp
-	sti
+	BOOT_START
 	mov %dl, drive
 	mov $hello, %si
 	call print
@@ -40,34 +36,9 @@ start:
 	mov $3, %al
 	jne fail
 
-	mov $ok, %si
-	call print
-	mov $0x86, %ah			/* SeaBIOS's serial console sends its last */
-	xor %cx, %cx			/* characters from its timer: wait 50 ms */
-	mov $50000, %dx
-	int $0x15
-	mov $0x22, %al
-	jmp exit
+	BOOT_PASS ok, 0x22
 
-fail:
-	push %ax
-	mov $bad, %si
-	call print
-	pop %ax
-exit:
-	out %al, $0xF4
-	hlt
-	jmp exit
-
-print:
-	lodsb
-	test %al, %al
-	jz 1f
-	mov $0x0E, %ah
-	mov $0x0007, %bx
-	int $0x10
-	jmp print
-1:	ret
+	BOOT_ROUTINES bad
 
 hello:	.asciz "kvmdesk boot image from CD-ROM\r\n"
 ok:	.asciz "CD read OK\r\n\r\n"

@@ -6,17 +6,13 @@
  * parameters) which holds "LASTSECT". Outcome through the isa-debug-exit port 0xf4:
  * 0x21 passed (exit status 67), 0x01-0x07 the step that failed.
  */
+#include "bios.h"
+
 	.code16
 	.text
 	.globl start
 start:
-	cli
-	xor %ax, %ax
-	mov %ax, %ds
-	mov %ax, %es
-	mov %ax, %ss
-	mov $0x7C00, %sp
-	sti
+	BOOT_START
 	mov %dl, drive
 	mov $hello, %si
 	call print
@@ -79,14 +75,7 @@ start:
 	mov $7, %al
 	jne fail
 
-	mov $ok, %si
-	call print
-	mov $0x86, %ah			/* SeaBIOS's serial console sends its last */
-	xor %cx, %cx			/* characters from its timer: wait 50 ms */
-	mov $50000, %dx
-	int $0x15
-	mov $0x21, %al
-	jmp exit
+	BOOT_PASS ok, 0x21
 
 /* Byte j of sector i (1-8) at 0x8000 + 512 (i - 1) must be 7i + j. */
 check_pattern:
@@ -111,25 +100,7 @@ check_pattern:
 	jne 1b
 	ret
 
-fail:
-	push %ax
-	mov $bad, %si
-	call print
-	pop %ax
-exit:
-	out %al, $0xF4
-	hlt
-	jmp exit
-
-print:
-	lodsb
-	test %al, %al
-	jz 1f
-	mov $0x0E, %ah
-	mov $0x0007, %bx
-	int $0x10
-	jmp print
-1:	ret
+	BOOT_ROUTINES bad
 
 hello:	.asciz "kvmdesk boot sector from hard disk\r\n"
 ok:	.asciz "int13 OK\r\n\r\n"
