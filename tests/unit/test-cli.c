@@ -213,6 +213,25 @@ static bool parse_args(struct kd_config *cfg, GError **err, ...)
 	return kd_cli_parse(argc, (char *const *)args, cfg, err);
 }
 
+/* One option with a bad value: parsing fails and the message names the problem. */
+struct bad_option {
+	const char *opt, *value, *message;
+};
+
+static void check_bad_options(const struct bad_option *bad, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct kd_config cfg;
+		g_autoptr(GError) err = NULL;
+
+		g_assert_false(parse_args(&cfg, &err, bad[i].opt, bad[i].value, NULL));
+		g_assert_nonnull(err);
+		if (!strstr(err->message, bad[i].message))
+			g_error("%s %s: '%s' lacks '%s'", bad[i].opt, bad[i].value, err->message,
+				bad[i].message);
+	}
+}
+
 static void test_drives(void)
 {
 	struct kd_config cfg;
@@ -246,9 +265,7 @@ static void test_drives(void)
 	g_assert_true(cfg.pc.ide[2].present && cfg.pc.ide[2].cdrom); /* the default one */
 
 	/* Errors name the problem. */
-	static const struct {
-		const char *opt, *value, *message;
-	} bad[] = {
+	static const struct bad_option bad[] = {
 		{ "-drive", "file=a.img,if=scsi", "kvmdesk's PC has IDE only" },
 		{ "-drive", "file=a.img,format=qcow2", "format 'qcow2' is not supported" },
 		{ "-drive", "file=a.img,media=tape", "media must be disk or cdrom" },
@@ -263,14 +280,7 @@ static void test_drives(void)
 		{ "-boot", "order=cc", "boot device 'c' was given twice" },
 		{ "-boot", "order=", "empty boot order" },
 	};
-	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
-		g_clear_error(&err);
-		g_assert_false(parse_args(&cfg, &err, bad[i].opt, bad[i].value, NULL));
-		g_assert_nonnull(err);
-		if (!strstr(err->message, bad[i].message))
-			g_error("%s %s: '%s' lacks '%s'", bad[i].opt, bad[i].value, err->message,
-				bad[i].message);
-	}
+	check_bad_options(bad, G_N_ELEMENTS(bad));
 	g_clear_error(&err);
 	g_assert_false(
 		parse_args(&cfg, &err, "-hda", "a.img", "-drive", "file=b.img,index=0", NULL));
@@ -299,9 +309,7 @@ static void test_assign(void)
 	g_assert_cmpint(cfg.assign[2].slot, ==, 9);
 	g_assert_cmpstr(cfg.assign[2].romfile, ==, "/tmp/r.rom");
 
-	static const struct {
-		const char *opt, *value, *message;
-	} bad[] = {
+	static const struct bad_option bad[] = {
 		{ "-pcidevice", "host=05:06.0,dma=none", "dma=none cannot be honoured" },
 		{ "-pcidevice", "name=x", "host=BB:DD.F is missing" },
 		{ "-pcidevice", "host=05:06.0,foo=1", "bad property 'foo=1'" },
@@ -311,13 +319,7 @@ static void test_assign(void)
 		{ "-device", "vfio-pci,host=05:06.0,rombar=2", "bad property 'rombar=2'" },
 		{ "-device", "e1001", "unknown device 'e1001'" },
 	};
-	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
-		g_clear_error(&err);
-		g_assert_false(parse_args(&cfg, &err, bad[i].opt, bad[i].value, NULL));
-		if (!strstr(err->message, bad[i].message))
-			g_error("%s %s: '%s' lacks '%s'", bad[i].opt, bad[i].value, err->message,
-				bad[i].message);
-	}
+	check_bad_options(bad, G_N_ELEMENTS(bad));
 }
 
 static void test_network(void)
@@ -356,9 +358,7 @@ static void test_network(void)
 	g_assert_true(cfg.net_none);
 	g_assert_cmpuint(cfg.pc.nnic, ==, 0);
 
-	static const struct {
-		const char *opt, *value, *message;
-	} bad[] = {
+	static const struct bad_option bad[] = {
 		{ "-net", "nic,model=ne2k_pci",
 		  "unknown NIC model 'ne2k_pci' (valid models: e1000, rtl8139)" },
 		{ "-net", "nic,macaddr=53:54:00:12:34:56", "not a usable MAC address" },
@@ -373,13 +373,7 @@ static void test_network(void)
 		{ "-device", "e1000,netdev=nope", "there is no -netdev with id 'nope'" },
 		{ "-nic", "user,model=virtio", "unknown NIC model 'virtio'" },
 	};
-	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
-		g_clear_error(&err);
-		g_assert_false(parse_args(&cfg, &err, bad[i].opt, bad[i].value, NULL));
-		if (!strstr(err->message, bad[i].message))
-			g_error("%s %s: '%s' lacks '%s'", bad[i].opt, bad[i].value, err->message,
-				bad[i].message);
-	}
+	check_bad_options(bad, G_N_ELEMENTS(bad));
 	g_clear_error(&err);
 	g_assert_false(parse_args(&cfg, &err, "-netdev", "user,id=a", "-netdev", "tap,id=a", NULL));
 	g_assert_nonnull(strstr(err->message, "id 'a' is used twice"));

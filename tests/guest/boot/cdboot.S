@@ -4,7 +4,7 @@
  * descriptor (LBA 16, 2048-byte sectors) with int 13h and checks its "CD001". Outcome through
  * the isa-debug-exit port 0xf4: 0x22 passed (exit status 69), 0x01-0x03 the step that failed.
  */
-#include "bios.h"
+#include "bios.inc"
 
 	.code16
 	.text

@@ -6,7 +6,7 @@
  * parameters) which holds "LASTSECT". Outcome through the isa-debug-exit port 0xf4:
  * 0x21 passed (exit status 67), 0x01-0x07 the step that failed.
  */
-#include "bios.h"
+#include "bios.inc"
 
 	.code16
 	.text

@@ -3,7 +3,7 @@
  * it over TFTP from the user-mode backend to 0:7C00 and runs it in real mode; it prints through
  * the BIOS and ends the VM through the isa-debug-exit port 0xf4 with 0x23 (exit status 71).
  */
-#include "bios.h"
+#include "bios.inc"
 
 	.code16
 	.text
