@@ -59,6 +59,15 @@ GPtrArray *kd_split_options(const char *value);
 /* "primary master" ... for IDE index 0-3. */
 const char *kd_ide_index_name(unsigned index);
 
+/* Disk and boot options (cli-drive.c). */
+bool kd_cli_apply_boot(struct kd_config *cfg, const char *value, GError **err);
+bool kd_cli_apply_hda(struct kd_config *cfg, const char *value, GError **err);
+bool kd_cli_apply_hdb(struct kd_config *cfg, const char *value, GError **err);
+bool kd_cli_apply_hdc(struct kd_config *cfg, const char *value, GError **err);
+bool kd_cli_apply_hdd(struct kd_config *cfg, const char *value, GError **err);
+bool kd_cli_apply_cdrom(struct kd_config *cfg, const char *value, GError **err);
+bool kd_cli_apply_drive(struct kd_config *cfg, const char *value, GError **err);
+
 /* Network options (cli-net.c). */
 bool kd_cli_apply_net(struct kd_config *cfg, const char *value, GError **err);
 bool kd_cli_apply_netdev(struct kd_config *cfg, const char *value, GError **err);
