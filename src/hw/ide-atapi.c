@@ -264,6 +264,41 @@ static void read_sectors(struct kd_ide_drive *d, uint64_t lba, uint64_t count)
 		load_sectors(d);
 }
 
+/* ------------------------------------------------------------------ IDENTIFY PACKET DEVICE */
+
+void atapi_identify(struct kd_ide_drive *d)
+{
+	uint16_t w[256] = { 0 };
+
+	/* ATAPI, CD-ROM (type 5), removable, DRQ within 50 us, 12-byte packets. */
+	w[0] = (2 << 14) | (5 << 8) | (1 << 7) | (2 << 5);
+	ide_padstr(w, 10, d->serial, 20);
+	ide_padstr(w, 23, d->firmware, 8);
+	ide_padstr(w, 27, d->model, 40);
+	w[49] = (1 << 9) | (1 << 8); /* LBA, DMA */
+	w[53] = 0x0007;
+	w[63] = 0x0007;
+	if ((d->xfer_mode & 0xF8) == 0x20)
+		w[63] |= (uint16_t)(0x100 << (d->xfer_mode & 7));
+	w[64] = 0x0003;
+	w[65] = 120;
+	w[66] = 120;
+	w[67] = 120;
+	w[68] = 120;
+	w[71] = 30;
+	w[72] = 30;
+	w[80] = 0x001E; /* ATAPI-1 to -4 */
+	w[82] = (1 << 4) | (1 << 9); /* PACKET and DEVICE RESET */
+	w[83] = 0x4000;
+	w[84] = 0x4000;
+	w[85] = (1 << 4) | (1 << 9);
+	w[87] = 0x4000;
+	w[88] = 0x003F;
+	if ((d->xfer_mode & 0xF8) == 0x40)
+		w[88] |= (uint16_t)(0x100 << (d->xfer_mode & 7));
+	ide_put_identify(d, w);
+}
+
 /* ------------------------------------------------------------------ commands */
 
 static void lba_to_msf(uint8_t *p, uint64_t lba)

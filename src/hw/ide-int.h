@@ -27,7 +27,51 @@
 /* The PIO buffer: 256 disk sectors (one LBA28 command) or 64 CD sectors. */
 #define IDE_BUF_SIZE (256 * ATA_SECTOR)
 
-/* The part of a command still to come once the current step (PIO block, disk request, DMA)
+#define MAX_MULT_SECTORS 16
+
+/* ATA command codes (ATA/ATAPI-6 table 10) */
+enum {
+	CMD_NOP = 0x00,
+	CMD_DEVICE_RESET = 0x08,
+	CMD_RECALIBRATE = 0x10, /* 0x10-0x1F */
+	CMD_READ_SECTORS = 0x20,
+	CMD_READ_SECTORS_NR = 0x21,
+	CMD_READ_SECTORS_EXT = 0x24,
+	CMD_READ_DMA_EXT = 0x25,
+	CMD_READ_MULTIPLE_EXT = 0x29,
+	CMD_WRITE_SECTORS = 0x30,
+	CMD_WRITE_SECTORS_NR = 0x31,
+	CMD_WRITE_SECTORS_EXT = 0x34,
+	CMD_WRITE_DMA_EXT = 0x35,
+	CMD_WRITE_MULTIPLE_EXT = 0x39,
+	CMD_READ_VERIFY = 0x40,
+	CMD_READ_VERIFY_NR = 0x41,
+	CMD_READ_VERIFY_EXT = 0x42,
+	CMD_SEEK = 0x70,
+	CMD_EXECUTE_DIAGNOSTIC = 0x90,
+	CMD_INITIALIZE_PARAMETERS = 0x91,
+	CMD_PACKET = 0xA0,
+	CMD_IDENTIFY_PACKET = 0xA1,
+	CMD_READ_MULTIPLE = 0xC4,
+	CMD_WRITE_MULTIPLE = 0xC5,
+	CMD_SET_MULTIPLE = 0xC6,
+	CMD_READ_DMA = 0xC8,
+	CMD_READ_DMA_NR = 0xC9,
+	CMD_WRITE_DMA = 0xCA,
+	CMD_WRITE_DMA_NR = 0xCB,
+	CMD_STANDBY_IMMEDIATE = 0xE0,
+	CMD_IDLE_IMMEDIATE = 0xE1,
+	CMD_STANDBY = 0xE2,
+	CMD_IDLE = 0xE3,
+	CMD_CHECK_POWER_MODE = 0xE5,
+	CMD_SLEEP = 0xE6,
+	CMD_FLUSH_CACHE = 0xE7,
+	CMD_FLUSH_CACHE_EXT = 0xEA,
+	CMD_IDENTIFY = 0xEC,
+	CMD_SET_FEATURES = 0xEF,
+};
+/* The part of a command still to come
+ once the current step (PIO block, disk request, DMA)
  * is over. */
 enum ide_next {
 	NEXT_NONE,
@@ -109,9 +153,20 @@ struct kd_ide_bus {
 	bool irq_level;
 };
 
-/* ide.c, for the packet layer */
+/* ide.c: the channel, for the command sets */
 void ide_update_irq(struct kd_ide_bus *bus);
 void ide_raise(struct kd_ide_drive *d);
+/* A command ends: ready (an interrupt), an error in the error register, or ABRT. */
+void ide_cmd_ok(struct kd_ide_drive *d);
+void ide_cmd_error(struct kd_ide_drive *d, uint8_t error);
+void ide_cmd_abort(struct kd_ide_drive *d);
+/* The error register's bits for a failed disk request. */
+uint8_t ide_io_error_bits(const struct kd_ide_drive *d, bool write, int result);
+/* Maps the PRD table for len bytes into d->iov; false when the command ended (see ide.c). */
+bool ide_map_dma(struct kd_ide_drive *d, uint64_t len);
+/* 256 IDENTIFY words (word 255 filled in) into the PIO buffer, DRQ and an interrupt. */
+void ide_put_identify(struct kd_ide_drive *d, uint16_t *w);
+void ide_set_features(struct kd_ide_drive *d);
 void ide_submit(struct kd_ide_drive *d, int op, uint8_t *buf, size_t len, uint64_t offset,
 		void (*complete)(struct kd_ide_drive *d, int result));
 void ide_submitv(struct kd_ide_drive *d, int op, uint64_t offset,
@@ -119,6 +174,14 @@ void ide_submitv(struct kd_ide_drive *d, int op, uint64_t offset,
 void ide_start_dma(struct kd_ide_drive *d, bool write);
 void ide_set_signature(struct kd_ide_drive *d);
 void ide_padstr(uint16_t *words, unsigned first, const char *s, unsigned len);
+
+/* ide-ata.c: the hard disk's command set */
+void ata_exec(struct kd_ide_drive *d, uint8_t cmd);
+void ata_dma_go(struct kd_ide_drive *d);
+void ata_set_geometry(struct kd_ide_drive *d);
+/* The guest has moved one DRQ block of a PIO read or write through the data register. */
+void ata_pio_read_block_done(struct kd_ide_drive *d);
+void ata_pio_write_block_done(struct kd_ide_drive *d);
 
 /* ide-atapi.c */
 void atapi_packet_command(struct kd_ide_drive *d);
