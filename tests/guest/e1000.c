@@ -12,6 +12,7 @@
  * bench size=N count=N (transmit rate), rxbench seconds=N (receive rate; bench/net.sh).
  */
 #include "kd.h"
+#include "net-peer.h"
 
 #define BAR0 0xE0000000u
 #define CTRL 0x0000
@@ -41,7 +42,6 @@
 
 #define NDESC 32
 #define BUFSZ 2048
-#define ETHERTYPE 0x88B5 /* IEEE local experimental */
 
 struct desc {
 	uint64_t addr;
@@ -53,7 +53,6 @@ static struct desc tx_ring[NDESC] __attribute__((aligned(128)));
 static uint8_t rx_buf[NDESC][BUFSZ] __attribute__((aligned(4096)));
 static uint8_t tx_buf[NDESC][16384] __attribute__((aligned(4096)));
 static uint8_t mac[6];
-static const uint8_t peer_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
 static unsigned rx_next, tx_next;
 
 static uint32_t rd(unsigned r)
@@ -189,13 +188,12 @@ static unsigned receive(uint8_t *out, unsigned seconds)
 
 static void build(uint8_t *f, unsigned len, unsigned seq)
 {
-	memcpy(f, peer_mac, 6);
-	memcpy(f + 6, mac, 6);
-	f[12] = ETHERTYPE >> 8;
-	f[13] = ETHERTYPE & 0xFF;
-	f[14] = (uint8_t)seq;
-	for (unsigned i = 15; i < len; i++)
-		f[i] = (uint8_t)(seq * 31 + i * 7);
+	peer_build(f, peer_mac, mac, len, seq);
+}
+
+static bool send_plain(const uint8_t *frame, unsigned len)
+{
+	return send_legacy(frame, len, 0, 0);
 }
 
 /* ------------------------------------------------------------------ tests */
@@ -226,20 +224,12 @@ static void check_eeprom_phy(uint64_t want_mac)
 static void talk_to_peer(void)
 {
 	static uint8_t f[16384], g[16384];
-	unsigned len, got = 0, good = 0;
+	unsigned good;
 
-	/* HELLO from the peer (it repeats until it hears from us). */
-	while (!got && (len = receive(f, 30)))
-		if (len >= 19 && f[12] == (ETHERTYPE >> 8) && !memcmp(f + 14, "HELLO", 5))
-			got = 1;
-	KD_CHECK(got);
+	KD_CHECK(peer_wait_hello(receive, f));
 	kd_printf("e1000: HELLO from the peer\n");
 	/* Out: 24 frames, 60 to 1514 bytes. */
-	for (unsigned seq = 0; seq < 24; seq++) {
-		len = 60 + seq * (1514 - 60) / 23;
-		build(f, len, seq);
-		KD_CHECK(send_legacy(f, len, 0, 0));
-	}
+	KD_CHECK(peer_send_patterns(mac, send_plain, f));
 	/* UDP/IPv4 with checksum offload: context (IP at 14, UDP at 34), data with IXSM|TXSM. */
 	{
 		static const uint8_t ip[20] = { 0x45, 0, 0,  28 + 32, 0, 1,  0,	 0, 64, 17,
@@ -318,33 +308,11 @@ static void talk_to_peer(void)
 	/* VLAN 42 inserted by the NIC. */
 	build(f, 100, 55);
 	KD_CHECK(send_legacy(f, 100, 0x40, 42));
-	build(f, 60, 200);
-	memcpy(f + 14, "DONE", 4);
-	KD_CHECK(send_legacy(f, 60, 0, 0));
+	KD_CHECK(peer_send_done(mac, send_plain, f));
 	kd_printf("e1000: sent 24 frames, UDP with offload, TSO, VLAN\n");
 
 	/* In: 24 frames from the peer, 60 to 1514 bytes, pattern by sequence number. */
-	for (unsigned seq = 0; seq < 24; seq++) {
-		unsigned want = 60 + seq * (1514 - 60) / 23;
-
-		len = receive(f, 20);
-		if (!len)
-			break;
-		/* Only the peer's test frames count: late HELLOs and anything the host's stack
-		 * says on the link are skipped. */
-		if (len < 15 || f[12] != (ETHERTYPE >> 8) || f[13] != (ETHERTYPE & 0xFF) ||
-		    !memcmp(f + 14, "HELLO", 5)) {
-			seq--;
-			continue;
-		}
-		build(g, want, seq);
-		memcpy(g, mac, 6);
-		memcpy(g + 6, peer_mac, 6);
-		if (len == want && !memcmp(f, g, want))
-			good++;
-		else
-			kd_printf("e1000: frame %u: %u bytes (want %u)\n", seq, len, want);
-	}
+	good = peer_receive_patterns(mac, receive, f, g);
 	KD_CHECK_EQ(good, 24);
 	KD_CHECK(rd(GPRC) >= 24);
 	kd_printf("e1000: received %u of 24 frames intact\n", good);

@@ -8,6 +8,7 @@
  * Command line: mode=c|cplus, mac=0x525400123458, peer, hostile.
  */
 #include "kd.h"
+#include "net-peer.h"
 
 #define BAR1 0xE0000000u
 #define IDR0 0x00
@@ -26,7 +27,6 @@
 #define CPCR 0xE0
 #define RDSAR 0xE4
 
-#define ETHERTYPE 0x88B5
 #define RING 8192
 #define NDESC 16
 
@@ -41,7 +41,6 @@ static struct desc cp_tx[NDESC] __attribute__((aligned(256)));
 static struct desc cp_rx[NDESC] __attribute__((aligned(256)));
 static uint8_t cp_rx_buf[NDESC][2048] __attribute__((aligned(4096)));
 static uint8_t mac[6];
-static const uint8_t peer_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
 static bool cplus;
 static unsigned tx_slot, rx_off, cp_tx_i, cp_rx_i;
 static uint64_t tsc_hz;
@@ -102,17 +101,6 @@ static uint16_t ee_read(unsigned addr)
 }
 
 /* ------------------------------------------------------------------ frames */
-
-static void build(uint8_t *f, unsigned len, unsigned seq)
-{
-	memcpy(f, peer_mac, 6);
-	memcpy(f + 6, mac, 6);
-	f[12] = ETHERTYPE >> 8;
-	f[13] = ETHERTYPE & 0xFF;
-	f[14] = (uint8_t)seq;
-	for (unsigned i = 15; i < len; i++)
-		f[i] = (uint8_t)(seq * 31 + i * 7);
-}
 
 static bool send(const uint8_t *f, unsigned len)
 {
@@ -258,40 +246,13 @@ static void hostile(void)
 static void talk_to_peer(void)
 {
 	static uint8_t f[2048], g[2048];
-	unsigned len, got = 0, good = 0;
+	unsigned good;
 
-	while (!got && (len = receive(f, 30)))
-		if (len >= 19 && !memcmp(f + 14, "HELLO", 5))
-			got = 1;
-	KD_CHECK(got);
-	for (unsigned seq = 0; seq < 24; seq++) {
-		len = 60 + seq * (1514 - 60) / 23;
-		build(f, len, seq);
-		KD_CHECK(send(f, len));
-	}
-	build(f, 60, 200);
-	memcpy(f + 14, "DONE", 4);
-	KD_CHECK(send(f, 60));
-	for (unsigned seq = 0; seq < 24; seq++) {
-		unsigned want = 60 + seq * (1514 - 60) / 23;
-
-		len = receive(f, 20);
-		if (!len)
-			break;
-		if (f[12] != (ETHERTYPE >> 8) || f[13] != (ETHERTYPE & 0xFF) ||
-		    !memcmp(f + 14, "HELLO", 5)) {
-			seq--;
-			continue;
-		}
-		build(g, want, seq);
-		memcpy(g, mac, 6);
-		memcpy(g + 6, peer_mac, 6);
-		if (len == want && !memcmp(f, g, want))
-			good++;
-		else
-			kd_printf("rtl8139: frame %u: %u bytes (want %u)\n", seq, len, want);
-	}
-	KD_CHECK_EQ(good, 24);
+	KD_CHECK(peer_wait_hello(receive, f));
+	KD_CHECK(peer_send_patterns(mac, send, f));
+	KD_CHECK(peer_send_done(mac, send, f));
+	good = peer_receive_patterns(mac, receive, f, g);
+	KD_CHECK_EQ(good, PEER_FRAMES);
 	kd_printf("rtl8139 %s: sent 24, received %u of 24 frames intact\n", cplus ? "C+" : "C",
 		  good);
 }
