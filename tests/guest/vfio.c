@@ -4,7 +4,8 @@
  * and liveness registers, DMA from and to guest-physical memory, then take edu's interrupt as
  * INTx (PIRQ routing programmed here, as a BIOS would) and as MSI. Finally 20000 BAR0 reads,
  * whose exits the test counts through the monitor, then "VFIO DONE" and wait to be stopped.
- * With "rom" on the command line the ROM BAR is sized, enabled and its signature read.
+ * With "rom" on the command line the ROM BAR is sized, enabled and its signature read; with
+ * "hostile", 4000 random configuration-space writes come before the count.
  * Output lines start with "vfio:".
  */
 #include "kd.h"
@@ -209,6 +210,36 @@ int kd_main(const struct kd_boot_info *boot)
 		kd_printf("vfio: ROM BAR sizing %#x, signature %#x\n", size_mask,
 			  mmio_read16(ROM_GPA));
 		kd_pci_write32(0, slot, 0, 0x30, 0);
+	}
+
+	/* hostile: random writes over the whole configuration space (BARs, COMMAND, the MSI
+	 * capability, the device's own registers), then BAR0 and COMMAND put back: the card and
+	 * kvmdesk must both still answer. */
+	if (kd_cmdline_has(boot, "hostile")) {
+		uint64_t r = 0x9E3779B97F4A7C15ull;
+
+		for (unsigned i = 0; i < 4000; i++) {
+			unsigned off;
+
+			r ^= r << 13;
+			r ^= r >> 7;
+			r ^= r << 17;
+			off = 4 + (unsigned)(r % 252);
+			if (r & 0x100)
+				kd_pci_write32(0, slot, 0, off & ~3u, (uint32_t)(r >> 32));
+			else
+				kd_pci_write8(0, slot, 0, off, (uint8_t)(r >> 40));
+		}
+		kd_pci_write16(0, slot, 0, 0x04, 0);
+		kd_pci_write32(0, slot, 0, 0x10, BAR0_GPA);
+		kd_pci_write32(0, slot, 0, 0x30, 0);
+		if (msi)
+			kd_pci_write16(0, slot, 0, msi + 2, 0);
+		kd_pci_write16(0, slot, 0, 0x04, 0x0006);
+		KD_CHECK_EQ(edu_read(EDU_IDENT), 0x010000edu);
+		KD_CHECK_EQ(kd_pci_read32(0, slot, 0, 0),
+			    (uint32_t)(EDU_DEVICE << 16 | EDU_VENDOR));
+		kd_printf("vfio: hostile configuration writes: survived\n");
 	}
 
 	/* BAR0 accesses for the exit count: a memory slot makes these cost nothing. */

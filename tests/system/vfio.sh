@@ -15,7 +15,7 @@ reason=$(missing_fakehost)
 [ -z "$reason" ] || tap_skip_all "$reason"
 make_initramfs "$FAKEHOST_DIR/l1-init" "$TEST_TMP/l1-vfio.cpio" kvm-amd 9p 9pnet-virtio \
 	virtio-pci vfio-pci vfio-iommu-type1 e1000 || tap_skip_all "cannot build the fake host's initramfs"
-tap_plan 16
+tap_plan 17
 
 client="$KVMDESK_SRCDIR/tests/system/monitor-client.py"
 guest="$KVMDESK_GUEST_DIR/vfio.elf"
@@ -32,7 +32,7 @@ echo "KDL1: edu driver before: [\$(drv \$edu)]"
 # 1. -device vfio-pci with a ROM image; the guest waits at the end for the monitor.
 { printf '\\125\\252'; head -c 16382 /dev/zero; } >/run/rom.bin
 start=\$(cut -d' ' -f1 /proc/uptime)
-"$KVMDESK" -m 64 -display none -kernel "$guest" -append "wait rom" -debugcon file:/run/vfio.log \\
+"$KVMDESK" -m 64 -display none -kernel "$guest" -append "wait rom hostile" -debugcon file:/run/vfio.log \\
 	-device vfio-pci,host=\$edu,id=edu0,romfile=/run/rom.bin -monitor unix:/run/mon.sock,server,nowait \\
 	</dev/null >/run/vfio.out 2>&1 &
 pid=\$!
@@ -85,7 +85,7 @@ grep '^KDL1' "$LOG" | sed 's/^/# /'
 if [ $code != 0 ]; then
 	tap_not_ok "the fake host ran the script (status $code)"
 	tap_diag_file "$LOG" 60
-	for i in $(seq 15); do tap_not_ok "not reached"; done
+	for i in $(seq 16); do tap_not_ok "not reached"; done
 	exit 0
 fi
 tap_ok "the fake host booted with VT-d and edu and ran kvmdesk"
@@ -113,6 +113,8 @@ check "edu's interrupt arrives as MSI (raised and on DMA completion)" \
 	'^\[guest\] vfio: MSI at vector 0x50: 2 interrupt'
 check "romfile=: the guest sizes the ROM BAR (16 KiB) and reads the image's signature" \
 	'^\[guest\] vfio: ROM BAR sizing 0xffffc000, signature 0xaa55'
+check "4000 random writes over its configuration space: the card still answers" \
+	'^\[guest\] vfio: hostile configuration writes: survived'
 check "info pci shows the assigned device with its host address" \
 	'^\[mon\]       assigned host device 0000:00:0b.0' '^\[mon\]       id "edu0"'
 mmio=$(sed -n 's/^\[mon\] exits to userspace: .*MMIO \([0-9]*\),.*/\1/p' "$LOG")
