@@ -1,14 +1,17 @@
 #!/bin/bash
-# e1000 transmit rate, side by side in one run: the ring-3 e1000 guest (tests/guest/e1000.c,
-# "bench") sends 64-byte and 1514-byte frames as fast as its 32-descriptor ring takes them,
-# under kvmdesk and under QEMU's e1000 (-enable-kvm), both on a tap interface in a network
-# namespace made here (as root). Rounds are interleaved; medians are reported.
-# Usage: bench/net.sh [BUILDDIR] [ROUNDS] [FRAMES]
+# NIC frame rates, side by side in one run: the ring-3 NIC test guests (tests/guest/e1000.c,
+# tests/guest/rtl8139.c) transmit 64-byte and 1514-byte frames as fast as their rings take
+# them ("bench") and count what a flooding sender (net-blast.c) gets through to them in 3 s
+# ("rxbench"), under kvmdesk and under QEMU's same model (-enable-kvm), both on a tap
+# interface in a network namespace made here (as root). Rounds are interleaved; medians are
+# reported with the kvmdesk/QEMU ratio.
+# Usage: bench/net.sh [BUILDDIR] [ROUNDS] [FRAMES] [CONFIGS]
+#   CONFIGS: any of e1000 rtl8139-cplus rtl8139-c (default: all three)
 set -u
 B=${1:-_build}
 ROUNDS=${2:-3}
 N=${3:-200000}
-GUEST=$B/tests/guest/e1000.elf
+CONFIGS=${4:-e1000 rtl8139-cplus rtl8139-c}
 QEMU=${QEMU:-qemu-system-x86_64}
 NS=kdbench$$
 ip netns add $NS || exit 1
@@ -17,77 +20,75 @@ BLAST=$(mktemp /tmp/kvmdesk-blast-XXXXXX)
 ${CC:-cc} -O2 -o "$BLAST" "$(dirname "$0")/net-blast.c" || exit 1
 trap 'ip netns del $NS; rm -f "$BLAST"' EXIT
 
-# rx VMM SIZE -> "frames_per_s mbit_s": the guest counts for 3 s while net-blast floods the tap.
-rx() {
-	local out tap=kdr$2 cmd
+# run VMM CONFIG TAP APPEND -> the VMM's output (the guest prints its result line)
+run() {
+	local model=${2%%-*} mode=c guest
+	[ "$2" = rtl8139-cplus ] && mode=cplus
+	guest=$B/tests/guest/$model.elf
 	case $1 in
-	kvmdesk) cmd=("$B/src/kvmdesk" -m 64 -display none -debugcon stdio -device isa-debug-exit \
-		-netdev tap,id=n0,ifname=$tap,script=no -device e1000,netdev=n0,romfile=) ;;
-	qemu) cmd=("$QEMU" -M pc -enable-kvm -m 64 -nodefaults -display none -chardev stdio,id=d \
-		-device isa-debugcon,iobase=0x402,chardev=d -device isa-debug-exit,iobase=0xf4,iosize=4 \
-		-netdev tap,id=n0,ifname=$tap,script=no,downscript=no -device e1000,netdev=n0,romfile=) ;;
-	esac
-	(for i in $(seq 100); do ip netns exec $NS ip link set $tap up 2>/dev/null && break; sleep 0.05; done
-	 sleep 1; ip netns exec $NS "$BLAST" $tap $2 6 >/dev/null) &
-	out=$(ip netns exec $NS timeout 120 "${cmd[@]}" -kernel "$GUEST" -append "rxbench seconds=3" 2>&1)
-	wait
-	echo "$out" | sed -n 's/^rxbench: .*frames_per_s=\([0-9]*\) mbit_s=\([0-9]*\).*/\1 \2/p' |
-		grep . || echo "failed failed"
-}
-
-measure() { # VMM SIZE -> "frames_per_s mbit_s"
-	local out tap=kdb$2
-	case $1 in
-	kvmdesk) out=$(ip netns exec $NS timeout 300 "$B/src/kvmdesk" -m 64 -display none \
-		-kernel "$GUEST" -append "bench size=$2 count=$N" -debugcon stdio \
-		-device isa-debug-exit -netdev tap,id=n0,ifname=$tap,script=no \
-		-device e1000,netdev=n0,romfile= 2>&1) ;;
-	qemu) out=$(ip netns exec $NS timeout 300 "$QEMU" -M pc -enable-kvm -m 64 -nodefaults \
-		-display none -kernel "$GUEST" -append "bench size=$2 count=$N" \
-		-chardev stdio,id=d -device isa-debugcon,iobase=0x402,chardev=d \
+	kvmdesk) ip netns exec $NS timeout 300 "$B/src/kvmdesk" -m 64 -display none \
+		-debugcon stdio -device isa-debug-exit \
+		-netdev tap,id=n0,ifname=$3,script=no -device $model,netdev=n0,romfile= \
+		-kernel "$guest" -append "$4 mode=$mode" 2>&1 ;;
+	qemu) ip netns exec $NS timeout 300 "$QEMU" -M pc -enable-kvm -m 64 -nodefaults \
+		-display none -chardev stdio,id=d -device isa-debugcon,iobase=0x402,chardev=d \
 		-device isa-debug-exit,iobase=0xf4,iosize=4 \
-		-netdev tap,id=n0,ifname=$tap,script=no,downscript=no \
-		-device e1000,netdev=n0,romfile= 2>/dev/null) ;;
+		-netdev tap,id=n0,ifname=$3,script=no,downscript=no \
+		-device $model,netdev=n0,romfile= \
+		-kernel "$guest" -append "$4 mode=$mode" 2>/dev/null ;;
 	esac
-	echo "$out" | sed -n 's/^bench: .*frames_per_s=\([0-9]*\) mbit_s=\([0-9]*\).*/\1 \2/p' |
-		grep . || echo "failed failed"
 }
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# result LINE-PREFIX -> "frames_per_s mbit_s" from stdin
+result() {
+	sed -n "s/^$1: .*frames_per_s=\([0-9]*\) mbit_s=\([0-9]*\).*/\1 \2/p" | grep . ||
+		echo "failed failed"
+}
 
-declare -A FPS MBIT RFPS RMBIT
+tx() { # VMM CONFIG SIZE
+	run "$1" "$2" kdt$3 "bench size=$3 count=$N" | result bench
+}
+
+rx() { # VMM CONFIG SIZE: the sender starts once the guest's tap is up and the guest runs
+	local tap=kdr$3 out
+	(for i in $(seq 100); do ip netns exec $NS ip link set $tap up 2>/dev/null && break
+		sleep 0.05; done
+	 sleep 1; ip netns exec $NS "$BLAST" $tap $3 6 >/dev/null) &
+	out=$(run "$1" "$2" $tap "rxbench seconds=3")
+	wait
+	echo "$out" | result rxbench
+}
+
+median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+declare -A FPS MBIT
 for r in $(seq "$ROUNDS"); do
-	for size in 64 1514; do
-		for vmm in kvmdesk qemu; do
-			read -r f m <<<"$(measure $vmm $size)"
-			FPS[$vmm$size]+="$f "
-			MBIT[$vmm$size]+="$m "
-			read -r f m <<<"$(rx $vmm $size)"
-			RFPS[$vmm$size]+="$f "
-			RMBIT[$vmm$size]+="$m "
+	for c in $CONFIGS; do
+		for size in 64 1514; do
+			for vmm in kvmdesk qemu; do
+				for dir in tx rx; do
+					read -r f m <<<"$($dir $vmm $c $size)"
+					FPS[$c$dir$size$vmm]+="$f "
+					MBIT[$c$dir$size$vmm]+="$m "
+				done
+			done
 		done
 	done
 done
-printf '%-8s %6s %14s %10s   (e1000 TX, %s frames, median of %s rounds)\n' VMM size \
-	"frames/s" "Mbit/s" "$N" "$ROUNDS"
-for size in 64 1514; do
-	for vmm in kvmdesk qemu; do
-		f=$(echo ${FPS[$vmm$size]} | tr ' ' '\n' | median)
-		m=$(echo ${MBIT[$vmm$size]} | tr ' ' '\n' | median)
-		eval "F_${vmm}_$size=$f"
-		printf '%-8s %6s %14s %10s\n' $vmm $size "$f" "$m"
+
+printf '%-14s %-3s %5s %12s %8s %12s %8s %7s\n' model dir size "kvmdesk f/s" Mbit/s \
+	"qemu f/s" Mbit/s ratio
+for c in $CONFIGS; do
+	for dir in tx rx; do
+		for size in 64 1514; do
+			k=$(echo ${FPS[$c$dir${size}kvmdesk]} | median)
+			q=$(echo ${FPS[$c$dir${size}qemu]} | median)
+			ratio=$(awk -v k="$k" -v q="$q" \
+				'BEGIN { if (q + 0 > 0 && k + 0 > 0) printf "%.2f", k / q; else print "-" }')
+			printf '%-14s %-3s %5s %12s %8s %12s %8s %7s\n' "$c" $dir $size "$k" \
+				"$(echo ${MBIT[$c$dir${size}kvmdesk]} | median)" "$q" \
+				"$(echo ${MBIT[$c$dir${size}qemu]} | median)" "$ratio"
+		done
 	done
 done
-printf 'kvmdesk/qemu TX frames/s: 64 bytes %.2f, 1514 bytes %.2f\n' \
-	"$(echo "$F_kvmdesk_64/$F_qemu_64" | bc -l)" "$(echo "$F_kvmdesk_1514/$F_qemu_1514" | bc -l)"
-printf '%-8s %6s %14s %10s   (e1000 RX from a flooding sender, 3 s)\n' VMM size "frames/s" "Mbit/s"
-for size in 64 1514; do
-	for vmm in kvmdesk qemu; do
-		f=$(echo ${RFPS[$vmm$size]} | tr ' ' '\n' | median)
-		m=$(echo ${RMBIT[$vmm$size]} | tr ' ' '\n' | median)
-		eval "R_${vmm}_$size=$f"
-		printf '%-8s %6s %14s %10s\n' $vmm $size "$f" "$m"
-	done
-done
-printf 'kvmdesk/qemu RX frames/s: 64 bytes %.2f, 1514 bytes %.2f\n' \
-	"$(echo "$R_kvmdesk_64/$R_qemu_64" | bc -l)" "$(echo "$R_kvmdesk_1514/$R_qemu_1514" | bc -l)"
+echo "(TX: $N frames per run; RX: 3 s under a flooding sender; medians of $ROUNDS rounds)"

@@ -83,6 +83,102 @@ DefinitionBlock ("", "DSDT", 1, "KVMDSK", "KDPCDSDT", 0x00000001)
                 Return (Local0)
             }
 
+            /*
+             * ACPI PCI hotplug (src/hw/pci-hotplug.c): the monitor's pci_add and pci_del set
+             * slot bits in PCIU (a card arrived) or PCID (please let it go) and raise GPE0
+             * bit 1; _E01 acknowledges them (write 1 to clear) and notifies each slot: Bus
+             * Check (1) to scan it, Eject Request (3) to stop its driver, after which the OS
+             * runs the slot's _EJ0 and the card goes. Slots 3-31 are hotplug slots; 0-2 hold
+             * the board's own functions and the display.
+             */
+            OperationRegion (PCHP, SystemIO, 0xAE00, 0x10)
+            Field (PCHP, DWordAcc, NoLock, WriteAsZeros)
+            {
+                PCIU, 32,
+                PCID, 32,
+                B0EJ, 32,
+                PRMV, 32
+            }
+
+            Method (PCEJ, 1, NotSerialized)
+            {
+                B0EJ = (One << Arg0)
+            }
+
+            /* Notify every slot whose bit is set in Arg0 with the code Arg1. */
+            Method (PCNF, 2, NotSerialized)
+            {
+                If ((Arg0 & 0x00000008)) { Notify (S03, Arg1) }
+                If ((Arg0 & 0x00000010)) { Notify (S04, Arg1) }
+                If ((Arg0 & 0x00000020)) { Notify (S05, Arg1) }
+                If ((Arg0 & 0x00000040)) { Notify (S06, Arg1) }
+                If ((Arg0 & 0x00000080)) { Notify (S07, Arg1) }
+                If ((Arg0 & 0x00000100)) { Notify (S08, Arg1) }
+                If ((Arg0 & 0x00000200)) { Notify (S09, Arg1) }
+                If ((Arg0 & 0x00000400)) { Notify (S0A, Arg1) }
+                If ((Arg0 & 0x00000800)) { Notify (S0B, Arg1) }
+                If ((Arg0 & 0x00001000)) { Notify (S0C, Arg1) }
+                If ((Arg0 & 0x00002000)) { Notify (S0D, Arg1) }
+                If ((Arg0 & 0x00004000)) { Notify (S0E, Arg1) }
+                If ((Arg0 & 0x00008000)) { Notify (S0F, Arg1) }
+                If ((Arg0 & 0x00010000)) { Notify (S10, Arg1) }
+                If ((Arg0 & 0x00020000)) { Notify (S11, Arg1) }
+                If ((Arg0 & 0x00040000)) { Notify (S12, Arg1) }
+                If ((Arg0 & 0x00080000)) { Notify (S13, Arg1) }
+                If ((Arg0 & 0x00100000)) { Notify (S14, Arg1) }
+                If ((Arg0 & 0x00200000)) { Notify (S15, Arg1) }
+                If ((Arg0 & 0x00400000)) { Notify (S16, Arg1) }
+                If ((Arg0 & 0x00800000)) { Notify (S17, Arg1) }
+                If ((Arg0 & 0x01000000)) { Notify (S18, Arg1) }
+                If ((Arg0 & 0x02000000)) { Notify (S19, Arg1) }
+                If ((Arg0 & 0x04000000)) { Notify (S1A, Arg1) }
+                If ((Arg0 & 0x08000000)) { Notify (S1B, Arg1) }
+                If ((Arg0 & 0x10000000)) { Notify (S1C, Arg1) }
+                If ((Arg0 & 0x20000000)) { Notify (S1D, Arg1) }
+                If ((Arg0 & 0x40000000)) { Notify (S1E, Arg1) }
+                If ((Arg0 & 0x80000000)) { Notify (S1F, Arg1) }
+            }
+
+            Method (PCNT, 0, Serialized)
+            {
+                Local0 = PCIU
+                Local1 = PCID
+                PCIU = Local0
+                PCID = Local1
+                PCNF (Local0, One)
+                PCNF (Local1, 0x03)
+            }
+
+            Device (S03) { Name (_ADR, 0x00030000) Name (_SUN, 3) Method (_EJ0, 1) { PCEJ (3) } }
+            Device (S04) { Name (_ADR, 0x00040000) Name (_SUN, 4) Method (_EJ0, 1) { PCEJ (4) } }
+            Device (S05) { Name (_ADR, 0x00050000) Name (_SUN, 5) Method (_EJ0, 1) { PCEJ (5) } }
+            Device (S06) { Name (_ADR, 0x00060000) Name (_SUN, 6) Method (_EJ0, 1) { PCEJ (6) } }
+            Device (S07) { Name (_ADR, 0x00070000) Name (_SUN, 7) Method (_EJ0, 1) { PCEJ (7) } }
+            Device (S08) { Name (_ADR, 0x00080000) Name (_SUN, 8) Method (_EJ0, 1) { PCEJ (8) } }
+            Device (S09) { Name (_ADR, 0x00090000) Name (_SUN, 9) Method (_EJ0, 1) { PCEJ (9) } }
+            Device (S0A) { Name (_ADR, 0x000A0000) Name (_SUN, 10) Method (_EJ0, 1) { PCEJ (10) } }
+            Device (S0B) { Name (_ADR, 0x000B0000) Name (_SUN, 11) Method (_EJ0, 1) { PCEJ (11) } }
+            Device (S0C) { Name (_ADR, 0x000C0000) Name (_SUN, 12) Method (_EJ0, 1) { PCEJ (12) } }
+            Device (S0D) { Name (_ADR, 0x000D0000) Name (_SUN, 13) Method (_EJ0, 1) { PCEJ (13) } }
+            Device (S0E) { Name (_ADR, 0x000E0000) Name (_SUN, 14) Method (_EJ0, 1) { PCEJ (14) } }
+            Device (S0F) { Name (_ADR, 0x000F0000) Name (_SUN, 15) Method (_EJ0, 1) { PCEJ (15) } }
+            Device (S10) { Name (_ADR, 0x00100000) Name (_SUN, 16) Method (_EJ0, 1) { PCEJ (16) } }
+            Device (S11) { Name (_ADR, 0x00110000) Name (_SUN, 17) Method (_EJ0, 1) { PCEJ (17) } }
+            Device (S12) { Name (_ADR, 0x00120000) Name (_SUN, 18) Method (_EJ0, 1) { PCEJ (18) } }
+            Device (S13) { Name (_ADR, 0x00130000) Name (_SUN, 19) Method (_EJ0, 1) { PCEJ (19) } }
+            Device (S14) { Name (_ADR, 0x00140000) Name (_SUN, 20) Method (_EJ0, 1) { PCEJ (20) } }
+            Device (S15) { Name (_ADR, 0x00150000) Name (_SUN, 21) Method (_EJ0, 1) { PCEJ (21) } }
+            Device (S16) { Name (_ADR, 0x00160000) Name (_SUN, 22) Method (_EJ0, 1) { PCEJ (22) } }
+            Device (S17) { Name (_ADR, 0x00170000) Name (_SUN, 23) Method (_EJ0, 1) { PCEJ (23) } }
+            Device (S18) { Name (_ADR, 0x00180000) Name (_SUN, 24) Method (_EJ0, 1) { PCEJ (24) } }
+            Device (S19) { Name (_ADR, 0x00190000) Name (_SUN, 25) Method (_EJ0, 1) { PCEJ (25) } }
+            Device (S1A) { Name (_ADR, 0x001A0000) Name (_SUN, 26) Method (_EJ0, 1) { PCEJ (26) } }
+            Device (S1B) { Name (_ADR, 0x001B0000) Name (_SUN, 27) Method (_EJ0, 1) { PCEJ (27) } }
+            Device (S1C) { Name (_ADR, 0x001C0000) Name (_SUN, 28) Method (_EJ0, 1) { PCEJ (28) } }
+            Device (S1D) { Name (_ADR, 0x001D0000) Name (_SUN, 29) Method (_EJ0, 1) { PCEJ (29) } }
+            Device (S1E) { Name (_ADR, 0x001E0000) Name (_SUN, 30) Method (_EJ0, 1) { PCEJ (30) } }
+            Device (S1F) { Name (_ADR, 0x001F0000) Name (_SUN, 31) Method (_EJ0, 1) { PCEJ (31) } }
+
             Device (ISA)
             {
                 Name (_ADR, 0x00010000)
@@ -251,5 +347,11 @@ DefinitionBlock ("", "DSDT", 1, "KVMDSK", "KDPCDSDT", 0x00000001)
     Scope (\_GPE)
     {
         Name (_HID, "ACPI0006")
+
+        /* GPE0 bit 1: PCI hotplug. */
+        Method (_E01, 0, NotSerialized)
+        {
+            \_SB.PCI0.PCNT ()
+        }
     }
 }

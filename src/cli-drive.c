@@ -1,6 +1,6 @@
 /*
  * Disk and boot options: -hda..-hdd, -cdrom, -drive (QEMU's key=value form, IDE only) and
- * -boot (order, menu, reboot timeout).
+ * -boot (order, menu, strict, reboot timeout).
  */
 #include "config.h"
 
@@ -68,6 +68,8 @@ bool kd_cli_apply_boot(struct kd_config *cfg, const char *value, GError **err)
 			cfg->pc.boot_reboot_timeout_set = true;
 		} else if (!strcmp(v, "menu=on") || !strcmp(v, "menu=off")) {
 			cfg->pc.boot_menu = !strcmp(v, "menu=on");
+		} else if (!strcmp(v, "strict=on") || !strcmp(v, "strict=off")) {
+			cfg->pc.boot_strict = !strcmp(v, "strict=on");
 		} else if (g_str_has_prefix(v, "order=") || (p == parts && !strchr(v, '=') && *v)) {
 			/* order=cd, or the old form -boot cd */
 			if (!parse_boot_order(cfg, kd_cli_keep(strchr(v, '=') ? v + 6 : v), err))
@@ -75,7 +77,7 @@ bool kd_cli_apply_boot(struct kd_config *cfg, const char *value, GError **err)
 		} else {
 			g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
 				    _("-boot: '%s' is not supported (order=DRIVES, "
-				      "reboot-timeout=MS, menu=on|off)"),
+				      "reboot-timeout=MS, menu=on|off, strict=on|off)"),
 				    v);
 			return false;
 		}

@@ -392,7 +392,7 @@ static bool apply_vfio_pci(struct kd_config *cfg, GPtrArray *props, GError **err
 	return true;
 }
 
-static bool apply_device(struct kd_config *cfg, const char *value, GError **err)
+bool kd_cli_apply_device(struct kd_config *cfg, const char *value, GError **err)
 {
 	g_autoptr(GPtrArray) props = kd_split_options(value);
 	const char *type = g_ptr_array_index(props, 0);
@@ -417,7 +417,7 @@ static bool apply_device(struct kd_config *cfg, const char *value, GError **err)
 }
 
 /* qemu-kvm 0.12's -pcidevice host=BB:DD.F[,dma=none][,name=NAME]. */
-static bool apply_pcidevice(struct kd_config *cfg, const char *value, GError **err)
+bool kd_cli_apply_pcidevice(struct kd_config *cfg, const char *value, GError **err)
 {
 	g_autoptr(GPtrArray) props = kd_split_options(value);
 	struct kd_vfio_pci_config *a = new_assignment(cfg, "-pcidevice", err);
@@ -550,7 +550,7 @@ static const struct kd_cli_option program_options[] = {
 	  N_("add a device: e1000|rtl8139,netdev=NAME[,mac=MAC][,addr=SLOT][,romfile=F], "
 	     "vfio-pci,host=ADDR[,id=NAME][,rombar=0|1][,romfile=FILE][,addr=SLOT] "
 	     "(assign a host PCI device), isa-debug-exit[,iobase=PORT][,iosize=N]"),
-	  apply_device },
+	  kd_cli_apply_device },
 	{ "net", NULL, "nic|user|tap|none[,...]",
 	  N_("qemu-kvm networking: nic[,vlan=N][,model=e1000|rtl8139][,macaddr=MAC], "
 	     "user[,vlan=N][,hostfwd=tcp::2222-:22][,tftp=DIR,bootfile=F], tap[,ifname=NAME]"),
@@ -562,7 +562,7 @@ static const struct kd_cli_option program_options[] = {
 	  N_("a NIC with its own backend in one option"), kd_cli_apply_nic },
 	{ "pcidevice", NULL, "host=BB:DD.F[,name=NAME]",
 	  N_("assign a host PCI device (qemu-kvm 0.12 form of -device vfio-pci)"),
-	  apply_pcidevice },
+	  kd_cli_apply_pcidevice },
 	{ "hda", NULL, "FILE", N_("raw disk image as IDE primary master (index 0)"),
 	  kd_cli_apply_hda },
 	{ "hdb", NULL, "FILE", N_("raw disk image as IDE primary slave (index 1)"),
@@ -577,7 +577,8 @@ static const struct kd_cli_option program_options[] = {
 	  N_("file=F,if=ide,index=0-3,media=disk|cdrom,format=raw,readonly=on|off,"
 	     "cache=writeback|none"),
 	  kd_cli_apply_drive },
-	{ "nodefaults", NULL, NULL, N_("no default devices (the empty CD-ROM drive)"),
+	{ "nodefaults", NULL, NULL,
+	  N_("no default devices (the empty CD-ROM drive, the RTL8139 on user networking)"),
 	  apply_nodefaults },
 	{ "boot", NULL, "OPTIONS",
 	  N_("firmware boot options: order=cdn (c disk, d CD-ROM, n network), reboot-timeout=MS "
@@ -684,8 +685,19 @@ bool kd_cli_parse_with(const struct kd_cli_option *table, int argc, char *const 
 
 bool kd_cli_parse(int argc, char *const argv[], struct kd_config *cfg, GError **err)
 {
-	if (!kd_cli_parse_with(program_options, argc, argv, cfg, err) ||
-	    !kd_cli_net_finish(cfg, err))
+	if (!kd_cli_parse_with(program_options, argc, argv, cfg, err))
+		return false;
+	/* As qemu-kvm's PC: without any network option (and without -nodefaults) the guest gets
+	 * an RTL8139 at 00:03.0 on user-mode networking, the -net nic -net user of the old
+	 * command lines. That alone does not describe a VM to start. */
+	if (!cfg->nodefaults && !cfg->net_given) {
+		bool vm_requested = cfg->vm_requested;
+
+		if (!kd_cli_apply_net(cfg, "nic", err) || !kd_cli_apply_net(cfg, "user", err))
+			return false;
+		cfg->vm_requested = vm_requested;
+	}
+	if (!kd_cli_net_finish(cfg, err))
 		return false;
 	/* As QEMU's PC: an empty CD-ROM drive at the secondary master unless that place is
 	 * taken or -nodefaults, so that `change` has somewhere to put a disc. */

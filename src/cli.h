@@ -70,6 +70,9 @@ bool kd_cli_apply_drive(struct kd_config *cfg, const char *value, GError **err);
 
 /* Network options (cli-net.c). */
 bool kd_cli_apply_net(struct kd_config *cfg, const char *value, GError **err);
+/* -device and -pcidevice (also the monitor's device_add and pci_add ... host). */
+bool kd_cli_apply_device(struct kd_config *cfg, const char *value, GError **err);
+bool kd_cli_apply_pcidevice(struct kd_config *cfg, const char *value, GError **err);
 bool kd_cli_apply_netdev(struct kd_config *cfg, const char *value, GError **err);
 bool kd_cli_apply_nic(struct kd_config *cfg, const char *value, GError **err);
 bool kd_cli_apply_nic_device(struct kd_config *cfg, GPtrArray *props, GError **err);

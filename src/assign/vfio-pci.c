@@ -975,6 +975,7 @@ struct kd_pci_device *kd_vfio_pci_create(struct kd_machine *m, const struct kd_v
 	v->dev.reset = vfio_pci_reset;
 	v->dev.destroy = vfio_pci_destroy;
 	v->dev.info = vfio_pci_info;
+	v->pci.owner = &v->dev;
 	kd_device_add(m, &v->dev, "vfio-pci", v->id);
 	return &v->pci;
 fail:

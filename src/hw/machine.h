@@ -17,6 +17,9 @@
 struct kd_chardev;
 struct kd_kernel;
 struct kd_pci_bus;
+struct kd_pci_hotplug;
+struct kd_piix4_pm;
+struct kd_i8042;
 struct kd_fw_cfg;
 
 #define KD_MAX_IDE_DRIVES 4
@@ -88,6 +91,7 @@ struct kd_pc_config {
 		*boot_order; /* -boot order= letters (c disk, d CD-ROM, n network), NULL = "cdn" */
 	bool nographic; /* no display: SeaBIOS's console goes to COM1 */
 	bool boot_menu;
+	bool boot_strict; /* strict=on: only the devices of the order, then "No bootable device" */
 	bool boot_reboot_timeout_set;
 	int boot_reboot_timeout; /* ms SeaBIOS waits after a failed boot; -1 forever */
 };
@@ -105,6 +109,10 @@ struct kd_machine {
 	uint64_t rsdp_address; /* of the ACPI tables a direct boot gets */
 	int bios_slot;
 	GPtrArray *net_hubs; /* struct kd_net_hub *, see hw/net/net.h */
+	struct kd_piix4_pm *pm;
+	struct kd_i8042 *i8042;
+	struct kd_pci_hotplug *hotplug;
+	unsigned nics_made; /* NICs made so far: the next default MAC ends in 0x56 + this */
 	unsigned next_device_id;
 };
 
@@ -116,5 +124,11 @@ void kd_pc_free(struct kd_machine *m);
 const uint8_t *kd_pc_bios_alias(struct kd_machine *m, size_t *size);
 
 struct kd_device *kd_machine_find_device(struct kd_machine *m, const char *id);
+
+/* A NIC of cfg->model ("e1000" or "rtl8139") on its hub, at boot or hot-plugged. */
+struct kd_nic_config;
+struct kd_pci_device;
+struct kd_pci_device *kd_pc_add_nic(struct kd_machine *m, const struct kd_nic_config *cfg,
+				    GError **err);
 
 #endif

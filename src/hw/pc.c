@@ -12,6 +12,7 @@
 #include "hw/i440fx.h"
 #include "hw/isa-debug.h"
 #include "hw/machine.h"
+#include "hw/pci-hotplug.h"
 #include "hw/pci.h"
 #include "hw/net/backends.h"
 #include "hw/net/net.h"
@@ -65,8 +66,9 @@ static void set_cmos_boot_order(struct kd_rtc *rtc, const char *order)
 	kd_rtc_set_cmos(rtc, 0x38, (uint8_t)(code[2] << 4));
 }
 
-/* fw_cfg "bootorder": OpenFirmware paths of the IDE drives in the order -boot asks for, which
- * SeaBIOS matches against the drives it finds (boot.c, bootprio_find_ata_device). */
+/* fw_cfg "bootorder": OpenFirmware paths of the IDE drives and of the NICs with a boot ROM in
+ * the order -boot asks for, which SeaBIOS matches against what it finds (boot.c,
+ * bootprio_find_ata_device and bootprio_find_pci_rom); "HALT" ends the list for strict=on. */
 static bool add_bootorder(struct kd_machine *m, const struct kd_pc_config *cfg, const char *order,
 			  GError **err)
 {
@@ -81,7 +83,16 @@ static bool add_bootorder(struct kd_machine *m, const struct kd_pc_config *cfg, 
 						       "/pci@i0cf8/ide@1,1/drive@%u/disk@%u\n",
 						       i / 2, i % 2);
 		}
+		for (unsigned slot = 0; *o == 'n' && slot < 32; slot++) {
+			struct kd_pci_device *dev = kd_pci_find(m->pci, PCI_DEVFN(slot, 0));
+
+			if (dev && dev->config[PCI_CLASS_DEVICE + 1] == 0x02 &&
+			    dev->bars[PCI_ROM_SLOT].size)
+				g_string_append_printf(list, "/pci@i0cf8/ethernet@%x\n", slot);
+		}
 	}
+	if (cfg->boot_strict)
+		g_string_append(list, "HALT\n");
 	if (!list->len)
 		return true;
 	return kd_fw_cfg_add_file(m->fw_cfg, "bootorder", list->str, list->len + 1, err);
@@ -234,11 +245,22 @@ static bool create_network(struct kd_machine *m, const struct kd_pc_config *cfg,
 	for (unsigned i = 0; i < cfg->nnic; i++) {
 		const struct kd_nic_config *n = &cfg->nic[i];
 
-		if (!(strcmp(n->model, "e1000") == 0 ? kd_e1000_create(m, n, err)
-						     : kd_rtl8139_create(m, n, err)))
+		if (!kd_pc_add_nic(m, n, err))
 			return false;
 	}
 	return true;
+}
+
+struct kd_pci_device *kd_pc_add_nic(struct kd_machine *m, const struct kd_nic_config *cfg,
+				    GError **err)
+{
+	struct kd_pci_device *dev = strcmp(cfg->model, "e1000") == 0
+					    ? kd_e1000_create(m, cfg, err)
+					    : kd_rtl8139_create(m, cfg, err);
+
+	if (dev)
+		m->nics_made++;
+	return dev;
 }
 
 static bool direct_boot(struct kd_vm *vm, struct kd_vcpu *bsp, void *opaque, GError **err)
@@ -279,7 +301,7 @@ struct kd_machine *kd_pc_new(struct kd_kvm *kvm, const struct kd_pc_config *cfg,
 	host = kd_i440fx_create(m, !m->bios, err);
 	if (!host || !kd_piix3_create(m, host, err) ||
 	    !kd_piix_ide_create(m, cfg->ide, !m->bios, err) ||
-	    !kd_piix4_pm_create(m, !m->bios, err))
+	    !(m->pm = kd_piix4_pm_create(m, !m->bios, err)) || !kd_pci_hotplug_create(m, err))
 		goto fail;
 	rtc = kd_rtc_create(m, err);
 	if (!rtc)
@@ -289,16 +311,16 @@ struct kd_machine *kd_pc_new(struct kd_kvm *kvm, const struct kd_pc_config *cfg,
 	for (unsigned i = 0; i < KD_MAX_SERIAL; i++)
 		if ((i == 0 || m->serial[i]) && !kd_serial_create(m, i, m->serial[i], err))
 			goto fail;
-	if (!kd_i8042_create(m, err))
+	if (!(m->i8042 = kd_i8042_create(m, err)))
 		goto fail;
 	set_cmos_boot_order(rtc, cfg->boot_order ? cfg->boot_order : "cdn");
 	if (!setup_fw_cfg(m, cfg, err) || !setup_acpi(m, err))
 		goto fail;
-	if (!add_bootorder(m, cfg, cfg->boot_order ? cfg->boot_order : "cdn", err))
-		goto fail;
 	if (!kd_post_port_create(m, err))
 		goto fail;
 	if (!create_network(m, cfg, err))
+		goto fail;
+	if (!add_bootorder(m, cfg, cfg->boot_order ? cfg->boot_order : "cdn", err))
 		goto fail;
 	if (m->debugcon && !kd_debugcon_create(m, KD_DEBUGCON_PORT, m->debugcon, err))
 		goto fail;

@@ -16,6 +16,7 @@
 #include "le.h"
 #include "vm/bus.h"
 
+struct kd_device;
 struct kd_machine;
 struct kd_pci_bus;
 struct kd_pci_device;
@@ -90,6 +91,9 @@ struct kd_pci_device {
 	struct kd_pci_bar bars[PCI_NUM_BARS + 1];
 	bool intx_level; /* what the device drives on its INTx pin */
 	void *opaque;
+	/* The machine device that made this function, for cards that can be unplugged (NICs,
+	 * assigned devices); NULL for the board's own functions. */
+	struct kd_device *owner;
 	/* Optional: called after the generic write handling (BAR/COMMAND updates included). */
 	void (*config_written)(struct kd_pci_device *dev, unsigned offset, uint32_t value,
 			       unsigned size);

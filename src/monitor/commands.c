@@ -14,6 +14,8 @@
 #include "hw/pci.h"
 #include "hw/piix-ide.h"
 #include "i18n.h"
+#include "monitor/hotplug.h"
+#include "monitor/inspect.h"
 #include "vm/vcpu.h"
 
 static bool cmd_help(struct kd_monitor_context *ctx, int argc, char **argv, GString *out);
@@ -124,6 +126,33 @@ static const struct kd_monitor_command commands[] = {
 	  cmd_eject },
 	{ "change", NULL, "device filename [format]",
 	  N_("change a removable medium (an ISO image into a CD-ROM drive)"), cmd_change },
+	{ "pci_add", NULL, "auto|[[0:]0:]SLOT nic|host|storage [OPTIONS]",
+	  N_("hot-add a PCI card: nic [model=e1000|rtl8139][,macaddr=MAC][,vlan=N], "
+	     "host host=BB:DD.F[,name=ID]"),
+	  kd_monitor_cmd_pci_add },
+	{ "pci_del", NULL, "[[0:]0:]SLOT", N_("hot-remove the card in SLOT (the guest ejects it)"),
+	  kd_monitor_cmd_pci_del },
+	{ "device_add", NULL, "DRIVER[,PROP=VALUE,...]",
+	  N_("hot-add a device: e1000|rtl8139,netdev=ID[,mac=MAC][,id=ID][,addr=SLOT], "
+	     "vfio-pci,host=BB:DD.F[,id=ID][,addr=SLOT]"),
+	  kd_monitor_cmd_device_add },
+	{ "device_del", NULL, "ID", N_("hot-remove the device ID (the guest ejects it)"),
+	  kd_monitor_cmd_device_del },
+	{ "netdev_add", NULL, "user|tap,id=ID[,...]", N_("add a network backend"),
+	  kd_monitor_cmd_netdev_add },
+	{ "netdev_del", NULL, "ID", N_("remove a network backend"), kd_monitor_cmd_netdev_del },
+	{ "system_powerdown", NULL, "", N_("send system power down event (ACPI power button)"),
+	  kd_monitor_cmd_system_powerdown },
+	{ "sendkey", NULL, "keys [hold_ms]",
+	  N_("send keys to the VM (e.g. 'sendkey ctrl-alt-f1', default hold time=100 ms)"),
+	  kd_monitor_cmd_sendkey },
+	{ "x", NULL, "/fmt addr",
+	  N_("virtual memory dump starting at 'addr' (fmt: /[count][x|d|u|o|c][b|h|w|g])"),
+	  kd_monitor_cmd_x },
+	{ "xp", NULL, "/fmt addr", N_("physical memory dump starting at 'addr'"),
+	  kd_monitor_cmd_xp },
+	{ "balloon", NULL, "target", N_("request VM to change its memory allocation (in MB)"),
+	  kd_monitor_cmd_balloon },
 	{ "quit", "q", "", N_("quit the emulator"), cmd_quit },
 	{ NULL },
 };
@@ -167,12 +196,18 @@ static bool info_cpus(struct kd_monitor_context *ctx, int argc, char **argv, GSt
 static bool info_registers(struct kd_monitor_context *ctx, int argc, char **argv, GString *out)
 {
 	struct kd_vm *vm = ctx->machine->vm;
+	bool was_running = kd_vm_state(vm) == KD_VM_STATE_RUNNING;
 
+	/* A vCPU inside KVM_RUN holds its registers: stop them all for a consistent picture
+	 * (a guest spinning without exits would otherwise keep the monitor waiting). */
+	kd_vm_pause(vm);
 	for (unsigned i = 0; i < kd_vm_ncpus(vm); i++) {
 		g_autofree char *regs = kd_vcpu_format_registers(kd_vm_vcpu(vm, i));
 
 		g_string_append(out, regs);
 	}
+	if (was_running)
+		kd_vm_resume(vm);
 	return true;
 }
 
@@ -259,6 +294,12 @@ static const struct kd_monitor_command info_commands[] = {
 	{ "block", NULL, "", N_("show the block devices"), info_block },
 	{ "network", NULL, "", N_("show the network state"), info_network },
 	{ "qtree", NULL, "", N_("show the device tree"), info_qtree },
+	{ "irq", NULL, "", N_("show the interrupts statistics"), kd_monitor_info_irq },
+	{ "mtree", NULL, "", N_("show memory tree"), kd_monitor_info_mtree },
+	{ "chardev", NULL, "", N_("show the character devices"), kd_monitor_info_chardev },
+	{ "ksm", NULL, "", N_("show kernel same-page merging of guest RAM (kvmdesk)"),
+	  kd_monitor_info_ksm },
+	{ "balloon", NULL, "", N_("show balloon information"), kd_monitor_info_balloon },
 	{ "exits", NULL, "", N_("show exits to userspace and unclaimed I/O (kvmdesk)"),
 	  info_exits },
 	{ NULL },

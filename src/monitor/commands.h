@@ -11,6 +11,7 @@ struct kd_machine;
 
 struct kd_monitor_context {
 	struct kd_machine *machine;
+	const char *monitor_spec; /* "stdio", "unix:PATH,server,nowait": for info chardev */
 	bool quit_requested;
 };
 

@@ -214,6 +214,7 @@ struct kd_monitor *kd_monitor_new(struct kd_machine *m, const char *spec,
 	struct kd_monitor *mon = g_new0(struct kd_monitor, 1);
 
 	mon->ctx.machine = m;
+	mon->ctx.monitor_spec = g_strdup(spec);
 	mon->quit_fn = quit_fn;
 	mon->quit_opaque = opaque;
 	mon->listen_fd = -1;
@@ -254,5 +255,6 @@ void kd_monitor_free(struct kd_monitor *mon)
 	if (mon->socket_path)
 		unlink(mon->socket_path);
 	g_free(mon->socket_path);
+	g_free((char *)mon->ctx.monitor_spec);
 	g_free(mon);
 }

@@ -76,6 +76,7 @@ struct kd_vm {
 	unsigned coalesced_max;
 
 	uint32_t gsi_inputs[KD_MAX_GSI];
+	uint64_t gsi_raised[KD_MAX_GSI]; /* rising edges, for the monitor's info irq */
 	/* MSI routes, by GSI - KD_MAX_GSI; address 0 = unused. Under the machine lock. */
 	struct kd_msi_route {
 		bool used;

@@ -378,9 +378,35 @@ void kd_vm_set_irq(struct kd_vm *vm, unsigned gsi, unsigned input, bool level)
 	vm->gsi_inputs[gsi] = now;
 	if (!old == !now)
 		return;
+	if (now)
+		vm->gsi_raised[gsi]++;
 	line.irq = gsi;
 	line.level = now ? 1 : 0;
 	ioctl(vm->fd, KVM_IRQ_LINE, &line);
+}
+
+void kd_vm_foreach_memslot(struct kd_vm *vm, kd_vm_memslot_fn fn, void *data)
+{
+	for (int i = 0; i < vm->nslots; i++) {
+		const struct kd_memslot *m = &vm->slots[i];
+		bool ram;
+
+		if (!m->used)
+			continue;
+		ram = (uint8_t *)m->hva >= (uint8_t *)vm->ram &&
+		      (uint8_t *)m->hva < (uint8_t *)vm->ram + vm->ram_size;
+		fn(m->gpa, m->size, m->readonly, ram, data);
+	}
+}
+
+uint64_t kd_vm_irq_count(struct kd_vm *vm, unsigned gsi)
+{
+	return gsi < KD_MAX_GSI ? vm->gsi_raised[gsi] : 0;
+}
+
+unsigned kd_vm_irq_lines(void)
+{
+	return KD_MAX_GSI;
 }
 
 void kd_vm_pulse_irq(struct kd_vm *vm, unsigned gsi, unsigned input)

@@ -95,6 +95,9 @@ void *kd_vm_ram_at(struct kd_vm *vm, uint64_t offset);
 int kd_vm_map_memory(struct kd_vm *vm, uint64_t gpa, uint64_t size, void *hva, bool readonly,
 		     GError **err);
 void kd_vm_unmap_memory(struct kd_vm *vm, int slot);
+/* Every KVM memory slot: where, how big, read-only, and whether it is guest RAM. */
+typedef void (*kd_vm_memslot_fn)(uint64_t gpa, uint64_t size, bool readonly, bool ram, void *data);
+void kd_vm_foreach_memslot(struct kd_vm *vm, kd_vm_memslot_fn fn, void *data);
 
 /* ------------------------------------------------------------------ buses and interrupts */
 struct kd_bus *kd_vm_pio(struct kd_vm *vm);
@@ -105,6 +108,9 @@ struct kd_bus *kd_vm_mmio(struct kd_vm *vm);
 void kd_vm_set_irq(struct kd_vm *vm, unsigned gsi, unsigned input, bool level);
 /* Edge: raise and lower at once (ISA devices in edge mode). locked. */
 void kd_vm_pulse_irq(struct kd_vm *vm, unsigned gsi, unsigned input);
+/* How often kd_vm_set_irq raised gsi (irqfds and MSIs bypass this count); machine lock. */
+uint64_t kd_vm_irq_count(struct kd_vm *vm, unsigned gsi);
+unsigned kd_vm_irq_lines(void);
 
 /* irqfd: a write to fd raises gsi inside KVM, with no trip through userspace. For level
  * sources (VFIO INTx) pass resample_fd: KVM lowers the line and signals it at the guest's EOI.

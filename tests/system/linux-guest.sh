@@ -3,7 +3,7 @@
 # KVM, where Linux boots in seconds; this host's own KVM cannot run Linux). Debian's kernel with
 # a busybox initramfs boots directly as a bzImage and as a PVH vmlinux with -smp 2 -m 256M, its
 # serial console on stdio; it must see the memory and both CPUs, the chipset's four PCI
-# functions with their IDs, the ACPI tables, and power off through ACPI, which ends kvmdesk
+# functions and the default RTL8139 with their IDs, the ACPI tables, and power off through ACPI, which ends kvmdesk
 # with status 0. The same run checks what this host's KVM cannot show: a triple fault in a
 # test guest resets the machine instead of ending it.
 . "$(dirname "$0")/lib.sh"
@@ -182,12 +182,13 @@ for kernel in bzImage vmlinux; do
 		"0000:00:01.0 0x8086:0x7000 0x1af4:0x1100 0x060100" \
 		"0000:00:01.1 0x8086:0x7010 0x1af4:0x1100 0x010180" \
 		"0000:00:01.3 0x8086:0x7113 0x1af4:0x1100 0x068000" \
+		"0000:00:03.0 0x10ec:0x8139 0x1af4:0x1100 0x020000" \
 		"KDL2: acpi tables APIC DSDT FACP FACS"; do
 		echo "$out" | grep -qF "$want" || missing="$missing [$want]"
 	done
 	n=$(echo "$out" | grep -c 'KDL2: pci ')
-	if [ -z "$missing" ] && [ "$n" = 4 ]; then
-		tap_ok "$kernel: /sys/bus/pci/devices has the four chipset functions; ACPI tables found"
+	if [ -z "$missing" ] && [ "$n" = 5 ]; then
+		tap_ok "$kernel: /sys/bus/pci/devices has the four chipset functions and the default RTL8139; ACPI tables found"
 	else
 		tap_not_ok "$kernel: $n PCI functions, missing$missing"
 		echo "$out" | grep 'KDL2' | sed 's/^/# /'

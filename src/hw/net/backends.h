@@ -37,8 +37,10 @@ bool kd_nic_attach(struct kd_machine *m, struct kd_pci_device *pci, const struct
 /* Unplugs pci and frees the parts. */
 void kd_nic_detach(struct kd_pci_device *pci, struct kd_nic_parts *parts);
 
-/* Guest NICs (src/hw/net/e1000.c, rtl8139.c). */
-bool kd_e1000_create(struct kd_machine *m, const struct kd_nic_config *cfg, GError **err);
-bool kd_rtl8139_create(struct kd_machine *m, const struct kd_nic_config *cfg, GError **err);
+/* Guest NICs (src/hw/net/e1000.c, rtl8139.c): the PCI function plugged, or NULL. */
+struct kd_pci_device *kd_e1000_create(struct kd_machine *m, const struct kd_nic_config *cfg,
+				      GError **err);
+struct kd_pci_device *kd_rtl8139_create(struct kd_machine *m, const struct kd_nic_config *cfg,
+					GError **err);
 
 #endif

@@ -1042,7 +1042,8 @@ static void e1000_destroy(struct kd_device *dev)
 	g_free(s);
 }
 
-bool kd_e1000_create(struct kd_machine *m, const struct kd_nic_config *cfg, GError **err)
+struct kd_pci_device *kd_e1000_create(struct kd_machine *m, const struct kd_nic_config *cfg,
+				      GError **err)
 {
 	struct e1000 *s = g_new0(struct e1000, 1);
 
@@ -1050,7 +1051,6 @@ bool kd_e1000_create(struct kd_machine *m, const struct kd_nic_config *cfg, GErr
 	memcpy(s->mac, cfg->mac, 6);
 	kd_pci_device_init(&s->pci, "e1000", 0x8086, 0x100E, 0x03, 0x020000, 1);
 	s->pci.opaque = s;
-	s->pci.id = cfg->id ? cfg->id : "";
 	s->mmio = kd_io_region_new("e1000-mmio", MMIO_SIZE, &mmio_ops, s);
 	s->io = kd_io_region_new("e1000-io", IO_SIZE, &io_ops, s);
 	kd_pci_device_set_bar(&s->pci, 0, KD_PCI_BAR_MEM32, false, MMIO_SIZE, s->mmio);
@@ -1059,13 +1059,15 @@ bool kd_e1000_create(struct kd_machine *m, const struct kd_nic_config *cfg, GErr
 		kd_io_region_free(s->mmio);
 		kd_io_region_free(s->io);
 		g_free(s);
-		return false;
+		return NULL;
 	}
 	s->tx = g_malloc(TX_BUF_SIZE);
 	build_eeprom(s);
 	e1000_soft_reset(s);
 	s->dev.reset = e1000_reset;
 	s->dev.destroy = e1000_destroy;
+	s->pci.owner = &s->dev;
 	kd_device_add(m, &s->dev, "e1000", cfg->id);
-	return true;
+	s->pci.id = cfg->id ? s->dev.id : ""; /* cfg may be a monitor command's */
+	return &s->pci;
 }

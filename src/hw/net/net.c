@@ -39,6 +39,16 @@ const char *kd_net_hub_name(const struct kd_net_hub *hub)
 	return hub->name;
 }
 
+unsigned kd_net_hub_nports(const struct kd_net_hub *hub)
+{
+	return hub->ports->len;
+}
+
+struct kd_net_port *kd_net_hub_port(const struct kd_net_hub *hub, unsigned i)
+{
+	return i < hub->ports->len ? g_ptr_array_index(hub->ports, i) : NULL;
+}
+
 void kd_net_hubs_free(struct kd_machine *m)
 {
 	if (!m->net_hubs)
@@ -122,11 +132,35 @@ void kd_net_port_flush(struct kd_net_port *port)
 		const uint8_t *data = g_bytes_get_data(b, &len);
 
 		if (!port->ops->receive(port->opaque, data, len))
-			return;
+			break;
 		port->stats.rx_packets++;
 		port->stats.rx_bytes += len;
 		g_bytes_unref(g_queue_pop_head(&port->pending));
 	}
+	if (g_queue_get_length(&port->pending) >= KD_NET_BLOCK_AT)
+		return;
+	for (guint i = 0; i < port->hub->ports->len; i++) {
+		struct kd_net_port *p = g_ptr_array_index(port->hub->ports, i);
+
+		if (p != port && p->ops->unblocked)
+			p->ops->unblocked(p->opaque);
+	}
+}
+
+bool kd_net_port_blocked(struct kd_net_port *port)
+{
+	bool any = false;
+
+	for (guint i = 0; i < port->hub->ports->len; i++) {
+		struct kd_net_port *p = g_ptr_array_index(port->hub->ports, i);
+
+		if (p == port)
+			continue;
+		if (g_queue_get_length(&p->pending) < KD_NET_BLOCK_AT)
+			return false;
+		any = true;
+	}
+	return any;
 }
 
 struct kd_net_port *kd_net_peer(struct kd_net_port *port, enum kd_net_port_kind kind)
@@ -204,21 +238,45 @@ uint16_t kd_net_csum_fold(uint32_t sum)
 	return (uint16_t)sum;
 }
 
+/* Slicing-by-8 (eight bytes per step through eight tables): the NICs append the FCS to every
+ * frame they receive, so this is on the receive path of each one. */
+static uint32_t crc_table[8][256];
+
+static gpointer build_crc_tables(gpointer unused)
+{
+	(void)unused;
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+		crc_table[0][i] = c;
+	}
+	for (uint32_t i = 0; i < 256; i++)
+		for (int t = 1; t < 8; t++)
+			crc_table[t][i] = (crc_table[t - 1][i] >> 8) ^
+					  crc_table[0][crc_table[t - 1][i] & 0xFF];
+	return NULL;
+}
+
 uint32_t kd_net_crc32(const uint8_t *data, size_t len)
 {
-	static uint32_t table[256];
+	static GOnce once = G_ONCE_INIT;
 	uint32_t crc = 0xFFFFFFFF;
 
-	if (!table[1]) {
-		for (uint32_t i = 0; i < 256; i++) {
-			uint32_t c = i;
+	g_once(&once, build_crc_tables, NULL);
+	for (; len >= 8; data += 8, len -= 8) {
+		uint32_t lo = crc ^ ((uint32_t)data[0] | (uint32_t)data[1] << 8 |
+				     (uint32_t)data[2] << 16 | (uint32_t)data[3] << 24);
+		uint32_t hi = (uint32_t)data[4] | (uint32_t)data[5] << 8 | (uint32_t)data[6] << 16 |
+			      (uint32_t)data[7] << 24;
 
-			for (int k = 0; k < 8; k++)
-				c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-			table[i] = c;
-		}
+		crc = crc_table[7][lo & 0xFF] ^ crc_table[6][(lo >> 8) & 0xFF] ^
+		      crc_table[5][(lo >> 16) & 0xFF] ^ crc_table[4][lo >> 24] ^
+		      crc_table[3][hi & 0xFF] ^ crc_table[2][(hi >> 8) & 0xFF] ^
+		      crc_table[1][(hi >> 16) & 0xFF] ^ crc_table[0][hi >> 24];
 	}
-	for (size_t i = 0; i < len; i++)
-		crc = table[(crc ^ data[i]) & 0xFF] ^ (crc >> 8);
+	while (len--)
+		crc = crc_table[0][(crc ^ *data++) & 0xFF] ^ (crc >> 8);
 	return ~crc;
 }

@@ -24,6 +24,10 @@ struct kd_net_port;
 #define KD_NET_MAX_FRAME 16384
 /* Frames a port holds while its NIC has no receive buffers; older ones are dropped. */
 #define KD_NET_QUEUE_LIMIT 256
+/* Backends that can pause stop reading once every NIC of the hub holds this many: enough that
+ * the guest's next "buffers are free" write is answered at once from the queue, without
+ * waiting for the main loop to read the host again. */
+#define KD_NET_BLOCK_AT 64
 
 enum kd_net_port_kind { KD_NET_PORT_NIC, KD_NET_PORT_BACKEND };
 
@@ -34,6 +38,9 @@ struct kd_net_port_ops {
 	bool (*receive)(void *opaque, const uint8_t *frame, size_t len);
 	/* One line for `info network`: "model=e1000,macaddr=...", "user,net=10.0.2.0/24". */
 	void (*describe)(void *opaque, GString *out);
+	/* Optional, for backends that stop reading while kd_net_port_blocked(): a port of the
+	 * hub can take frames again. */
+	void (*unblocked)(void *opaque);
 };
 
 struct kd_net_stats {
@@ -55,6 +62,8 @@ struct kd_net_port {
 /* The hub named name ("vlan0", "netdev:n0"), created on first use. */
 struct kd_net_hub *kd_net_hub_get(struct kd_machine *m, const char *name);
 const char *kd_net_hub_name(const struct kd_net_hub *hub);
+unsigned kd_net_hub_nports(const struct kd_net_hub *hub);
+struct kd_net_port *kd_net_hub_port(const struct kd_net_hub *hub, unsigned i);
 /* Frees every hub of m (after their ports are gone). */
 void kd_net_hubs_free(struct kd_machine *m);
 
@@ -64,8 +73,13 @@ struct kd_net_port *kd_net_port_new(struct kd_net_hub *hub, enum kd_net_port_kin
 void kd_net_port_free(struct kd_net_port *port);
 /* Sends a frame from port to the other ports of its hub. */
 void kd_net_send(struct kd_net_port *port, const uint8_t *frame, size_t len);
-/* The port can receive again (the guest gave buffers): queued frames are offered. */
+/* The port can receive again (the guest gave buffers): queued frames are offered; when the
+ * queue empties, the hub's blocked backends hear of it. */
 void kd_net_port_flush(struct kd_net_port *port);
+/* True when no other port of port's hub takes frames now (each has KD_NET_BLOCK_AT waiting): a backend
+ * that can leave frames with its host (tap) stops reading, as QEMU's backends do, and the
+ * host's queue drops them instead of the hub, at no cost to the vCPUs' host CPU. */
+bool kd_net_port_blocked(struct kd_net_port *port);
 /* Another port of the same hub, of the given kind, or NULL. */
 struct kd_net_port *kd_net_peer(struct kd_net_port *port, enum kd_net_port_kind kind);
 

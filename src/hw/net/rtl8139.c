@@ -530,10 +530,6 @@ static bool c_receive(struct rtl8139 *s, const uint8_t *f, size_t len, uint16_t 
 	/* Leave a gap: a full ring would look empty (write pointer == read pointer). */
 	if (need + 16 > ring - used)
 		return false; /* waits in the hub's queue until CAPR moves */
-	kd_put_le16(hdr, (uint16_t)(0x0001 | addr_bits)); /* ROK */
-	kd_put_le16(hdr + 2, (uint16_t)len);
-	if (!kd_vm_write(s->m->vm, base + wr, hdr, 4))
-		s->bad_descriptors++;
 	if (r32(s, RCR) & RCR_WRAP || wr + 4 + len <= ring) {
 		/* Contiguous, past the ring's end if need be (the driver's slack). */
 		if (!kd_vm_write(s->m->vm, base + wr + 4, f, len))
@@ -545,6 +541,12 @@ static bool c_receive(struct rtl8139 *s, const uint8_t *f, size_t len, uint16_t 
 		    (first && !kd_vm_write(s->m->vm, base, f + first, len - first)))
 			s->bad_descriptors++;
 	}
+	/* The header last: a driver that polls it finds the whole frame behind it. */
+	kd_put_le16(hdr, (uint16_t)(0x0001 | addr_bits)); /* ROK */
+	kd_put_le16(hdr + 2, (uint16_t)len);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	if (!kd_vm_write(s->m->vm, base + wr, hdr, 4))
+		s->bad_descriptors++;
 	s->rx_write = (wr + need) % ring;
 	w16(s, CBR, (uint16_t)s->rx_write);
 	raise_cause(s, INT_ROK);
@@ -883,7 +885,8 @@ static void rtl_destroy(struct kd_device *dev)
 	g_free(s);
 }
 
-bool kd_rtl8139_create(struct kd_machine *m, const struct kd_nic_config *cfg, GError **err)
+struct kd_pci_device *kd_rtl8139_create(struct kd_machine *m, const struct kd_nic_config *cfg,
+					GError **err)
 {
 	struct rtl8139 *s = g_new0(struct rtl8139, 1);
 
@@ -891,7 +894,6 @@ bool kd_rtl8139_create(struct kd_machine *m, const struct kd_nic_config *cfg, GE
 	memcpy(s->mac, cfg->mac, 6);
 	kd_pci_device_init(&s->pci, "rtl8139", 0x10EC, 0x8139, 0x20, 0x020000, 1);
 	s->pci.opaque = s;
-	s->pci.id = cfg->id ? cfg->id : "";
 	s->io = kd_io_region_new("rtl8139-io", REGS_SIZE, &reg_ops, s);
 	s->mmio = kd_io_region_new("rtl8139-mmio", REGS_SIZE, &reg_ops, s);
 	kd_pci_device_set_bar(&s->pci, 0, KD_PCI_BAR_IO, false, REGS_SIZE, s->io);
@@ -900,13 +902,15 @@ bool kd_rtl8139_create(struct kd_machine *m, const struct kd_nic_config *cfg, GE
 		kd_io_region_free(s->io);
 		kd_io_region_free(s->mmio);
 		g_free(s);
-		return false;
+		return NULL;
 	}
 	s->tx = g_malloc(TX_BUF_SIZE);
 	build_eeprom(s);
 	soft_reset(s);
 	s->dev.reset = rtl_reset;
 	s->dev.destroy = rtl_destroy;
+	s->pci.owner = &s->dev;
 	kd_device_add(m, &s->dev, "rtl8139", cfg->id);
-	return true;
+	s->pci.id = cfg->id ? s->dev.id : ""; /* cfg may be a monitor command's */
+	return &s->pci;
 }

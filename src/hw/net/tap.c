@@ -51,24 +51,48 @@ static void tap_describe(void *opaque, GString *out)
 	g_string_append_printf(out, "tap,ifname=%s,script=no,downscript=no", t->ifname);
 }
 
-static const struct kd_net_port_ops tap_ops = { .receive = tap_receive, .describe = tap_describe };
+static gboolean tap_readable(gint fd, GIOCondition cond, gpointer data);
+
+/* The NIC took frames again: read the interface again (machine lock held). */
+static void tap_unblocked(void *opaque)
+{
+	struct tap *t = opaque;
+
+	if (!t->watch && t->fd >= 0)
+		t->watch = g_unix_fd_add(t->fd, G_IO_IN, tap_readable, t);
+}
+
+static const struct kd_net_port_ops tap_ops = {
+	.receive = tap_receive,
+	.describe = tap_describe,
+	.unblocked = tap_unblocked,
+};
 
 static gboolean tap_readable(gint fd, GIOCondition cond, gpointer data)
 {
 	struct tap *t = data;
 	static uint8_t frame[KD_NET_MAX_FRAME + 64];
+	gboolean keep = G_SOURCE_CONTINUE;
 
 	kd_vm_lock(t->m->vm);
 	/* A bounded batch per wake-up: a flooding host cannot starve the main loop. */
 	for (int i = 0; i < 64; i++) {
-		ssize_t n = read(fd, frame, sizeof(frame));
+		ssize_t n;
 
+		/* Frames nobody can take stay in the kernel's queue (which drops the excess)
+		 * until the NIC has buffers again: no copying frames only to throw them away. */
+		if (kd_net_port_blocked(t->port)) {
+			t->watch = 0;
+			keep = G_SOURCE_REMOVE;
+			break;
+		}
+		n = read(fd, frame, sizeof(frame));
 		if (n <= 0)
 			break;
 		kd_net_send(t->port, frame, (size_t)n);
 	}
 	kd_vm_unlock(t->m->vm);
-	return G_SOURCE_CONTINUE;
+	return keep;
 }
 
 static void tap_destroy(struct kd_device *dev)
