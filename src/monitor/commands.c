@@ -13,6 +13,7 @@
 #include "hw/net/net.h"
 #include "hw/pci.h"
 #include "hw/piix-ide.h"
+#include "hw/device.h"
 #include "i18n.h"
 #include "monitor/hotplug.h"
 #include "monitor/inspect.h"
@@ -141,6 +142,9 @@ static const struct kd_monitor_command commands[] = {
 	{ "netdev_add", NULL, "user|tap,id=ID[,...]", N_("add a network backend"),
 	  kd_monitor_cmd_netdev_add },
 	{ "netdev_del", NULL, "ID", N_("remove a network backend"), kd_monitor_cmd_netdev_del },
+	{ "drive_add", NULL, "auto|[[0:]0:]SLOT file=FILE[,if=TYPE]",
+	  N_("add a drive to a hot-pluggable disk controller (this PC has none)"),
+	  kd_monitor_cmd_drive_add },
 	{ "system_powerdown", NULL, "", N_("send system power down event (ACPI power button)"),
 	  kd_monitor_cmd_system_powerdown },
 	{ "sendkey", NULL, "keys [hold_ms]",
@@ -401,4 +405,120 @@ bool kd_monitor_run_line(struct kd_monitor_context *ctx, const char *line, GStri
 		return false;
 	}
 	return c->run(ctx, argc, argv, out);
+}
+
+/* ------------------------------------------------------------------ completion */
+
+static void add_if_prefix(GPtrArray *out, const char *candidate, const char *word)
+{
+	if (g_str_has_prefix(candidate, word))
+		g_ptr_array_add(out, g_strdup(candidate));
+}
+
+static void complete_cards(struct kd_machine *m, const char *word, bool slots, GPtrArray *out)
+{
+	kd_vm_lock(m->vm);
+	for (unsigned s = 0; s < 32; s++) {
+		struct kd_pci_device *p = kd_pci_find(m->pci, PCI_DEVFN(s, 0));
+		g_autofree char *slot = g_strdup_printf("%x", s);
+
+		if (p && p->owner && p->owner->id)
+			add_if_prefix(out, slots ? slot : p->owner->id, word);
+	}
+	kd_vm_unlock(m->vm);
+}
+
+static void complete_netdevs(struct kd_machine *m, const char *word, GPtrArray *out)
+{
+	kd_vm_lock(m->vm);
+	for (guint i = 0; i < m->devices->len; i++) {
+		struct kd_device *d = g_ptr_array_index(m->devices, i);
+
+		if (!strcmp(d->type, "user-net") || !strcmp(d->type, "tap"))
+			add_if_prefix(out, d->id, word);
+	}
+	kd_vm_unlock(m->vm);
+}
+
+static void complete_drives(struct kd_machine *m, const char *word, GPtrArray *out)
+{
+	kd_vm_lock(m->vm);
+	for (unsigned i = 0; i < 4; i++)
+		for (unsigned cd = 0; cd < 2; cd++) {
+			g_autofree char *name =
+				g_strdup_printf("ide%u-%s%u", i / 2, cd ? "cd" : "hd", i % 2);
+
+			if (kd_piix_ide_find(m, name))
+				add_if_prefix(out, name, word);
+		}
+	kd_vm_unlock(m->vm);
+}
+
+GPtrArray *kd_monitor_complete(struct kd_monitor_context *ctx, const char *line, bool *files)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	g_auto(GStrv) words = g_strsplit_set(line, " \t", -1);
+	guint n = 0, argn;
+	const char *word, *cmd;
+	const struct kd_monitor_command *c;
+
+	*files = false;
+	for (guint i = 0; words[i]; i++)
+		if (*words[i] || !words[i + 1])
+			words[n++] = words[i];
+		else
+			g_free(words[i]);
+	words[n] = NULL;
+	word = n ? words[n - 1] : "";
+	argn = n ? n - 1 : 0; /* which word is being completed: 0 = the command */
+	if (argn == 0) {
+		for (c = commands; c->name; c++) {
+			add_if_prefix(out, c->name, word);
+			if (c->alias)
+				add_if_prefix(out, c->alias, word);
+		}
+		return out;
+	}
+	c = find(commands, words[0]);
+	cmd = c ? c->name : "";
+	if (!strcmp(cmd, "info") && argn == 1) {
+		for (c = info_commands; c->name; c++)
+			add_if_prefix(out, c->name, word);
+	} else if (!strcmp(cmd, "help") && argn == 1) {
+		for (c = commands; c->name; c++)
+			add_if_prefix(out, c->name, word);
+	} else if (!strcmp(cmd, "device_del") && argn == 1) {
+		complete_cards(ctx->machine, word, false, out);
+	} else if (!strcmp(cmd, "pci_del") && argn == 1) {
+		complete_cards(ctx->machine, word, true, out);
+	} else if (!strcmp(cmd, "netdev_del") && argn == 1) {
+		complete_netdevs(ctx->machine, word, out);
+	} else if ((!strcmp(cmd, "eject") || !strcmp(cmd, "change")) && argn == 1) {
+		if (!strcmp(cmd, "eject"))
+			add_if_prefix(out, "-f", word);
+		complete_drives(ctx->machine, word, out);
+	} else if (!strcmp(cmd, "eject") && argn == 2 && !strcmp(words[1], "-f")) {
+		complete_drives(ctx->machine, word, out);
+	} else if (!strcmp(cmd, "change") && argn == 2) {
+		*files = true;
+	} else if (!strcmp(cmd, "pci_add") && argn == 1) {
+		add_if_prefix(out, "auto", word);
+	} else if (!strcmp(cmd, "pci_add") && argn == 2) {
+		static const char *const kinds[] = { "nic", "host", "storage" };
+
+		for (unsigned i = 0; i < G_N_ELEMENTS(kinds); i++)
+			add_if_prefix(out, kinds[i], word);
+	} else if (!strcmp(cmd, "device_add") && argn == 1) {
+		static const char *const drivers[] = { "e1000,netdev=", "rtl8139,netdev=",
+						       "vfio-pci,host=" };
+
+		for (unsigned i = 0; i < G_N_ELEMENTS(drivers); i++)
+			add_if_prefix(out, drivers[i], word);
+	} else if (!strcmp(cmd, "netdev_add") && argn == 1) {
+		add_if_prefix(out, "user,id=", word);
+		add_if_prefix(out, "tap,id=", word);
+	} else if (!strcmp(cmd, "sendkey") && argn == 1) {
+		kd_monitor_complete_keys(word, out);
+	}
+	return out;
 }

@@ -27,6 +27,13 @@ struct kd_monitor_command {
 const struct kd_monitor_command *kd_monitor_commands(void);
 const struct kd_monitor_command *kd_monitor_info_commands(void);
 
+/* Completion candidates (newly allocated strings) for the last word of line, which is what
+ * precedes the cursor: command names, info subcommands, device and netdev ids, slots, drive
+ * names, key names. *files is set when the word is a file name instead. */
+GPtrArray *kd_monitor_complete(struct kd_monitor_context *ctx, const char *line, bool *files);
+/* sendkey's key names that start with word (machine.c). */
+void kd_monitor_complete_keys(const char *word, GPtrArray *out);
+
 /* Splits a command line and runs it. */
 bool kd_monitor_run_line(struct kd_monitor_context *ctx, const char *line, GString *out);
 

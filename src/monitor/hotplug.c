@@ -119,6 +119,13 @@ static struct kd_pci_device *plug(struct kd_machine *m, struct kd_config *c, con
 
 		if (!slot_free(m, nic->slot, out, cmd) || !id_free(m, nic->id, out, cmd))
 			return NULL;
+		if (!nic->hub) {
+			g_string_append_printf(out,
+					       _("%s: %s: netdev=ID is missing (netdev_add makes "
+						 "one)\n"),
+					       cmd, nic->model);
+			return NULL;
+		}
 		if (g_str_has_prefix(nic->hub, "netdev:")) {
 			hub_ports(m, nic->hub, &backends, &nics);
 			if (!backends) {
@@ -382,5 +389,24 @@ bool kd_monitor_cmd_netdev_del(struct kd_monitor_context *ctx, int argc, char **
 	kd_vm_unlock(m->vm);
 	g_string_append_printf(out, _("netdev_del: there is no netdev '%s' (info network)\n"),
 			       argv[1]);
+	return false;
+}
+
+/* drive_add: qemu-kvm hot-added disks to a SCSI controller; this PC's disks are IDE, fixed at
+ * start. The arguments are checked all the same, so that a script learns what is wrong. */
+bool kd_monitor_cmd_drive_add(struct kd_monitor_context *ctx, int argc, char **argv, GString *out)
+{
+	int slot;
+
+	if (argc != 3) {
+		g_string_append(out, _("drive_add: usage: drive_add auto|[[0:]0:]SLOT "
+				       "file=FILE[,if=TYPE][,...]\n"));
+		return false;
+	}
+	if (!parse_pci_address(argv[1], true, &slot, out, "drive_add"))
+		return false;
+	g_string_append(out, _("drive_add: this PC has no hot-pluggable disk controller (its IDE "
+			       "drives are fixed at start; 'change' puts a disc into a CD-ROM "
+			       "drive)\n"));
 	return false;
 }

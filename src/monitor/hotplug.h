@@ -16,4 +16,6 @@ bool kd_monitor_cmd_device_del(struct kd_monitor_context *ctx, int argc, char **
 bool kd_monitor_cmd_netdev_add(struct kd_monitor_context *ctx, int argc, char **argv, GString *out);
 bool kd_monitor_cmd_netdev_del(struct kd_monitor_context *ctx, int argc, char **argv, GString *out);
 
+bool kd_monitor_cmd_drive_add(struct kd_monitor_context *ctx, int argc, char **argv, GString *out);
+
 #endif

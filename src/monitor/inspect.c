@@ -223,6 +223,25 @@ struct mtree_ctx {
 	const char *kind;
 };
 
+struct slot {
+	uint64_t gpa, size;
+	bool readonly, ram;
+};
+
+static void collect_slot(uint64_t gpa, uint64_t size, bool readonly, bool ram, void *data)
+{
+	struct slot s = { gpa, size, readonly, ram };
+
+	g_array_append_val((GArray *)data, s);
+}
+
+static gint slot_order(gconstpointer a, gconstpointer b)
+{
+	const struct slot *x = a, *y = b;
+
+	return x->gpa < y->gpa ? -1 : x->gpa > y->gpa;
+}
+
 static void mtree_slot(uint64_t gpa, uint64_t size, bool readonly, bool ram, void *data)
 {
 	struct mtree_ctx *c = data;
@@ -277,7 +296,17 @@ bool kd_monitor_info_mtree(struct kd_monitor_context *ctx, int argc, char **argv
 	kd_vm_lock(vm);
 	g_string_append(out, "address-space: memory\n");
 	g_string_append(out, "  (KVM memory slots)\n");
-	kd_vm_foreach_memslot(vm, mtree_slot, &c);
+	{
+		g_autoptr(GArray) slots = g_array_new(FALSE, FALSE, sizeof(struct slot));
+
+		kd_vm_foreach_memslot(vm, collect_slot, slots);
+		g_array_sort(slots, slot_order);
+		for (guint i = 0; i < slots->len; i++) {
+			const struct slot *sl = &g_array_index(slots, struct slot, i);
+
+			mtree_slot(sl->gpa, sl->size, sl->readonly, sl->ram, &c);
+		}
+	}
 	g_string_append(out, "  (trapped MMIO)\n");
 	mtree_bus(kd_vm_mmio(vm), &c);
 	g_string_append(out, "\naddress-space: I/O\n");

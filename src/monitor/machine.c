@@ -155,6 +155,18 @@ static const struct key *find_key(const char *name)
 	return NULL;
 }
 
+void kd_monitor_complete_keys(const char *word, GPtrArray *out)
+{
+	/* After the last '-' of a combination: "ctrl-alt-de" completes to "ctrl-alt-delete". */
+	const char *last = strrchr(word, '-');
+	size_t head = last ? (size_t)(last - word) + 1 : 0;
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(keys); i++)
+		if (g_str_has_prefix(keys[i].name, word + head))
+			g_ptr_array_add(out,
+					g_strdup_printf("%.*s%s", (int)head, word, keys[i].name));
+}
+
 #define MAX_COMBO 8
 
 struct release {

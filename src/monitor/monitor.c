@@ -20,6 +20,7 @@
 #include "hw/machine.h"
 #include "i18n.h"
 #include "monitor/commands.h"
+#include "monitor/readline.h"
 
 #define MAX_LINE 4096
 
@@ -34,6 +35,7 @@ struct client {
 
 struct kd_monitor {
 	struct kd_monitor_context ctx;
+	bool readline; /* stdio is a terminal: readline.c serves it */
 	kd_monitor_quit_fn quit_fn;
 	void *quit_opaque;
 	int listen_fd;
@@ -124,6 +126,16 @@ static gboolean on_client_input(gint fd, GIOCondition cond, gpointer data)
 		}
 	}
 	return G_SOURCE_CONTINUE;
+}
+
+static void run_readline_line(void *opaque, const char *line)
+{
+	struct kd_monitor *mon = opaque;
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	kd_monitor_execute(mon, line, out);
+	/* After quit the monitor may be gone: nothing of it is touched here any more. */
+	kd_monitor_readline_print(out->str);
 }
 
 static void add_client(struct kd_monitor *mon, int fd_in, int fd_out)
@@ -228,7 +240,12 @@ struct kd_monitor *kd_monitor_new(struct kd_machine *m, const char *spec,
 				return NULL;
 			}
 		}
-		add_client(mon, STDIN_FILENO, STDOUT_FILENO);
+		g_autofree char *banner = kd_monitor_banner();
+
+		mon->readline =
+			kd_monitor_readline_start(&mon->ctx, banner, run_readline_line, mon);
+		if (!mon->readline)
+			add_client(mon, STDIN_FILENO, STDOUT_FILENO);
 	} else if (g_str_has_prefix(spec, "unix:")) {
 		if (!listen_unix(mon, spec, err)) {
 			kd_monitor_free(mon);
@@ -247,6 +264,8 @@ void kd_monitor_free(struct kd_monitor *mon)
 {
 	if (!mon)
 		return;
+	if (mon->readline)
+		kd_monitor_readline_stop();
 	g_ptr_array_free(mon->clients, TRUE);
 	if (mon->listen_watch)
 		g_source_remove(mon->listen_watch);

@@ -12,7 +12,8 @@
 reason=$(missing_fakehost)
 [ -z "$reason" ] || tap_skip_all "$reason"
 
-make_initramfs "$FAKEHOST_DIR/l2-init" "$TEST_TMP/l2.cpio" ata_piix sd_mod sr_mod e1000 8139cp ||
+make_initramfs "$FAKEHOST_DIR/l2-init" "$TEST_TMP/l2.cpio" ata_piix sd_mod sr_mod e1000 8139cp \
+	button evdev ||
 	tap_skip_all "cannot build the guest's initramfs"
 # Images for the IDE run: a 96 MiB disk with a random pattern at sectors 2048-4095 and an ISO.
 disk="$TEST_TMP/disk.img"
@@ -131,16 +132,41 @@ timeout -k 5 120 "$KVMDESK" -m 64 -nographic -boot order=n -device isa-debug-exi
 	</dev/null >/run/pxe8139.log 2>&1
 echo "KDL1: pxe8139 status \$?"
 tr -d '\\r' </run/pxe8139.log | sed 's/^/[pxe8139] /'
+# Hotplug: the monitor adds an e1000 to the running Linux, takes it back, presses the power
+# button.
+echo "KDL1: booting hotplug"
+timeout -k 5 150 "$KVMDESK" -m 256M -kernel /run/bzImage -initrd /run/l2.cpio \
+	-append "console=ttyS0 quiet panic=-1 pci=noearly kdhotplug" -nographic -no-reboot \
+	-monitor unix:/run/hp.sock,server,nowait </dev/null >/run/hp.log 2>&1 & hp=\$!
+waitfor() {
+	for i in \$(seq 300); do
+		grep -q "\$1" /run/hp.log && return 0
+		kill -0 \$hp 2>/dev/null || return 1
+		sleep 0.2
+	done
+	return 1
+}
+hpmon() { python3 "$KVMDESK_SRCDIR/tests/system/monitor-client.py" /run/hp.sock "\$@" | sed 's/^/[hotplug-mon] /'; }
+waitfor "KDL2: hotplug ready" && hpmon "pci_add auto nic model=e1000" "info pci"
+if waitfor "KDL2: hotplug added"; then
+	slot=\$(sed -n 's/.*KDL2: hotplug added 0000:00:\([0-9a-f]*\)\..*/\1/p' /run/hp.log)
+	hpmon "pci_del \$slot"
+fi
+waitfor "KDL2: hotplug removed" && hpmon "info pci"
+waitfor "KDL2: waiting for the power button" && sleep 1 && hpmon system_powerdown
+wait \$hp
+echo "KDL1: hotplug exit \$?"
+tr -d '\\r' </run/hp.log | sed 's/^/[hotplug] /'
 timeout -k 5 60 "$KVMDESK" -m 64 -display none -kernel "$KVMDESK_GUEST_DIR/engine.elf" \
 	-append reset=triple -debugcon stdio -device isa-debug-exit </dev/null 2>&1 | sed 's/^/[triple] /'
 exit 0
 SCRIPT
 
 LOG="$TEST_TMP/l1.log"
-tap_plan 25
-# Nine VM runs in one fake host (three of them through SeaBIOS and iPXE) take about three
+tap_plan 28
+# Ten VM runs in one fake host (three of them through SeaBIOS and iPXE) take three to four
 # minutes under TCG: more than the default limit.
-FAKEHOST_TIMEOUT=${FAKEHOST_TIMEOUT:-480}
+FAKEHOST_TIMEOUT=${FAKEHOST_TIMEOUT:-600}
 run_fakehost "$script" "$LOG"
 code=$?
 # 124/125: the fake host itself died or hung before the script reported (QEMU's TCG emulation
@@ -155,7 +181,7 @@ fi
 if [ $code != 0 ]; then
 	tap_not_ok "the fake host ran the script (status $code)"
 	tap_diag_file "$LOG" 80
-	for i in $(seq 24); do tap_not_ok "not reached"; done
+	for i in $(seq 27); do tap_not_ok "not reached"; done
 	exit 0
 fi
 tap_ok "the fake host booted, loaded KVM and ran kvmdesk from the host's tree"
@@ -303,6 +329,28 @@ if grep -q '^KDL1: pxe8139 status 71' "$LOG" &&
 else
 	tap_not_ok "rtl8139: pxe: $(grep '^KDL1: pxe8139 status' "$LOG")"
 	grep '^\[pxe8139\]' "$LOG" | tail -n 8 | cat -v | sed 's/^/# /'
+fi
+# Hotplug under Linux's acpiphp.
+hp=$(grep '^\[hotplug' "$LOG" | tr -d '\r')
+echo "$hp" | grep 'KDL2: \(hotplug\|dmesg\|insmod\)' | sed 's/^/# /'
+if echo "$hp" | grep -q '^\[hotplug-mon\] OK domain 0, bus 0, slot 4, function 0$' &&
+	echo "$hp" | grep -q 'KDL2: hotplug added 0000:00:04.0 driver e1000 net eth'; then
+	tap_ok "hotplug: pci_add auto nic model=e1000 -> Linux (acpiphp) finds it in slot 4, e1000 binds"
+else
+	tap_not_ok "hotplug: add: $(echo "$hp" | grep -E 'OK domain|hotplug (ready|added)' | tr '\n' ' ')"
+	echo "$hp" | tail -n 30 | sed 's/^/# /'
+fi
+if echo "$hp" | grep -q 'KDL2: hotplug removed yes' &&
+	[ "$(echo "$hp" | grep -c '^\[hotplug-mon\]   Bus  0, device   4, function 0:')" = 1 ]; then
+	tap_ok "hotplug: pci_del 4 -> Linux releases and ejects it; info pci no longer lists it"
+else
+	tap_not_ok "hotplug: remove: $(echo "$hp" | grep 'hotplug removed')"
+fi
+if grep -q '^KDL1: hotplug exit 0$' "$LOG" && echo "$hp" | grep -q 'KDL2: power button pressed' &&
+	echo "$hp" | grep -q 'KDL2: powering off'; then
+	tap_ok "system_powerdown: Linux sees the power button and powers off; kvmdesk exits 0"
+else
+	tap_not_ok "system_powerdown: $(grep '^KDL1: hotplug exit' "$LOG"), $(echo "$hp" | grep 'power button')"
 fi
 if grep -q '^\[triple\] reset: second boot after reset=triple' "$LOG" &&
 	grep -q '^\[triple\] kd: exit 0' "$LOG"; then

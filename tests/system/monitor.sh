@@ -23,7 +23,7 @@ wait_for_log() {
 	return 1
 }
 
-tap_plan 11
+tap_plan 20
 # SeaBIOS waits forever after the failed boot (-1): the VM stays up for the monitor. It tries
 # only the CD-ROM (strict=on): this host's KVM cannot run iPXE's network boot.
 run_with_timeout 120 "$KVMDESK" -m 128 -display none -S -boot order=d,strict=on,reboot-timeout=-1 \
@@ -81,6 +81,77 @@ else
 	tap_not_ok "help"; echo "$t" | sed 's/^/# /'
 fi
 
+# Memory dumps: the reset vector's far jump (0xEA) in the BIOS shadow, the same bytes through
+# the vCPU's translation (real mode: linear = physical), the formats, and the errors.
+t=$(mon "xp /4xb 0xffff0" "x /4xb 0xffff0" "xp /2xw 0x0" "xp /3c 0xffff5" "xp /1xg 0x0" \
+	"xp /1dh 0x0" "xp /1ub 0xffff0" "xp /1ob 0xffff0")
+if echo "$t" | section "xp /4xb 0xffff0" | grep -q '^00000000000ffff0: 0xea 0x[0-9a-f][0-9a-f] ' &&
+	[ "$(echo "$t" | section "xp /4xb 0xffff0")" = "$(echo "$t" | section "x /4xb 0xffff0")" ] &&
+	echo "$t" | section "xp /2xw 0x0" | grep -Eq '^0000000000000000: 0x[0-9a-f]{8} 0x[0-9a-f]{8}$' &&
+	echo "$t" | section "xp /3c 0xffff5" | grep -q "^00000000000ffff5: '" &&
+	echo "$t" | section "xp /1xg 0x0" | grep -Eq '^0000000000000000: 0x[0-9a-f]{16}$' &&
+	echo "$t" | section "xp /1ub 0xffff0" | grep -q '^00000000000ffff0: *234$' &&
+	echo "$t" | section "xp /1ob 0xffff0" | grep -q '^00000000000ffff0: 0352$'; then
+	tap_ok "x and xp dump guest memory in QEMU's formats (x, d, u, o, c; b, h, w, g)"
+else
+	tap_not_ok "x/xp"; echo "$t" | sed 's/^/# /'
+fi
+t=$(mon "xp /4q 0" "xp /4xb nowhere" "xp /1xg 0xfffffffff0000" "xp" "x /999999xb 0" "info version")
+if echo "$t" | section "xp /4q 0" | grep -q "bad format '/4q'" &&
+	echo "$t" | section "xp /4xb nowhere" | grep -q "'nowhere' is not an address" &&
+	echo "$t" | section "xp /1xg 0xfffffffff0000" | grep -q "not guest RAM" &&
+	echo "$t" | section "xp" | grep -q "usage" &&
+	echo "$t" | section "x /999999xb 0" | grep -q "bad format" &&
+	echo "$t" | section "info version" | grep -q kvmdesk; then
+	tap_ok "x/xp: bad formats, addresses and memory outside RAM get one line each"
+else
+	tap_not_ok "x/xp errors"; echo "$t" | sed 's/^/# /'
+fi
+
+t=$(mon "info irq")
+if echo "$t" | section "info irq" | head -1 | grep -q '^IRQ statistics for ioapic:$' &&
+	echo "$t" | section "info irq" | grep -Eq '^ ?(1|14|15): [1-9][0-9]*$'; then
+	tap_ok "info irq counts the interrupts SeaBIOS took from the keyboard and IDE"
+else
+	tap_not_ok "info irq"; echo "$t" | sed 's/^/# /'
+fi
+t=$(mon "info mtree")
+if echo "$t" | grep -q '^address-space: memory$' && echo "$t" | grep -q '^address-space: I/O$' &&
+	echo "$t" | grep -Eq '^  0000000000000000-[0-9a-f]{16} \(prio 1, ram\): ram$' &&
+	echo "$t" | grep -q '^  0cf8-0cff (prio 0, i/o): pci-conf$' &&
+	echo "$t" | grep -q '^  ae00-ae0f (prio 0, i/o): acpi-pcihp$'; then
+	tap_ok "info mtree shows RAM slots, MMIO and I/O ranges"
+else
+	tap_not_ok "info mtree"; echo "$t" | sed 's/^/# /'
+fi
+t=$(mon "info chardev" "info ksm" "info balloon" "balloon 64")
+if echo "$t" | section "info chardev" | grep -q "^debugcon: filename=file:$LOG$" &&
+	echo "$t" | section "info chardev" | grep -q "^compat_monitor0: filename=unix:$SOCK,server,nowait$" &&
+	echo "$t" | section "info ksm" | grep -Eq '^KSM: (running|stopped|unmerging|not available)' &&
+	[ "$(echo "$t" | section "info balloon")" = "No balloon device has been activated" ] &&
+	[ "$(echo "$t" | section "balloon 64")" = "No balloon device has been activated" ]; then
+	tap_ok "info chardev, info ksm; balloon and info balloon say there is no balloon, as QEMU"
+else
+	tap_not_ok "info chardev/ksm/balloon"; echo "$t" | sed 's/^/# /'
+fi
+t=$(mon "system_powerdown" "info qtree")
+if [ -z "$(echo "$t" | section system_powerdown)" ] &&
+	echo "$t" | section "info qtree" | grep -q 'piix4-pm: PM1 sts 0x01[0-9a-f][0-9a-f] '; then
+	tap_ok "system_powerdown presses the ACPI power button (PWRBTN_STS)"
+else
+	tap_not_ok "system_powerdown"; echo "$t" | sed 's/^/# /'
+fi
+t=$(mon "sendkey ctrl-alt-nokey" "sendkey" "sendkey ctrl-alt-delete 99999" "help pci_add" "help x")
+if echo "$t" | section "sendkey ctrl-alt-nokey" | grep -q "unknown key 'nokey'" &&
+	echo "$t" | section "sendkey" | grep -q usage &&
+	echo "$t" | section "sendkey ctrl-alt-delete 99999" | grep -q "not milliseconds" &&
+	echo "$t" | section "help pci_add" | grep -q '^pci_add auto|\[\[0:\]0:\]SLOT nic|host|storage' &&
+	echo "$t" | section "help x" | grep -q '^x /fmt addr -- '; then
+	tap_ok "sendkey's errors; help CMD shows one command's syntax"
+else
+	tap_not_ok "sendkey errors / help CMD"; echo "$t" | sed 's/^/# /'
+fi
+
 # Two clients at once: one idles while the other works.
 python3 - "$SOCK" <<'PY' >"$TEST_TMP/idle" 2>&1 &
 import socket, sys, time
@@ -102,6 +173,15 @@ else
 	tap_not_ok "system_reset"; tap_diag_file "$LOG"
 fi
 
+# SeaBIOS waits with the keyboard on after the failed boot; its ctrl-alt-delete handler reboots.
+wait_for_log "No bootable device" 2
+mon "sendkey ctrl-alt-delete" >/dev/null
+if wait_for_log "SeaBIOS (version" 3; then
+	tap_ok "sendkey ctrl-alt-delete: SeaBIOS reboots the machine"
+else
+	tap_not_ok "sendkey ctrl-alt-delete"; tap_diag_file "$LOG"
+fi
+
 mon quit >/dev/null
 wait $pid
 code=$?
@@ -121,5 +201,45 @@ if [ $code = 0 ] && echo "$out" | grep -q 'VM status: paused' &&
 	tap_ok "-monitor stdio: the same commands, and quit exits 0"
 else
 	tap_not_ok "-monitor stdio: status $code"; echo "$out" | sed 's/^/# /'
+fi
+# On a terminal the stdio monitor is readline: Tab completes, the up arrow recalls the last
+# line.
+out=$(timeout 60 python3 - "$KVMDESK" <<'PY' 2>&1
+import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "-m", "64", "-display", "none", "-S", "-net", "none",
+                           "-monitor", "stdio"])
+buf = b""
+def until(pattern, count=1, timeout=20):
+    global buf
+    end = time.monotonic() + timeout
+    while buf.count(pattern) < count and time.monotonic() < end:
+        if select.select([fd], [], [], 0.2)[0]:
+            try:
+                buf += os.read(fd, 4096)
+            except OSError:
+                break
+    return buf.count(pattern) >= count
+ok = until(b"(qemu) ")
+os.write(fd, b"info ver\t")
+ok = ok and until(b"info version")
+os.write(fd, b"\r")
+ok = ok and until(b"(kvmdesk)")
+os.write(fd, b"\x1b[A\r")
+ok = ok and until(b"(kvmdesk)", 2)
+os.write(fd, b"sendkey ctrl-alt-de\t\x01\x0b\r")   # completes, then erased (^A ^K)
+os.write(fd, b"quit\r")
+until(b"\0never", timeout=10)  # everything up to the exit
+_, status = os.waitpid(pid, 0)
+print("completion+history %s, exit %d" % (ok, os.waitstatus_to_exitcode(status)))
+print(buf.decode(errors="replace")[-600:])
+PY
+)
+if echo "$out" | grep -q '^completion+history True, exit 0$' &&
+	echo "$out" | grep -q 'ctrl-alt-delete'; then
+	tap_ok "-monitor stdio on a terminal: Tab completes commands and keys, history recalls lines"
+else
+	tap_not_ok "readline"; echo "$out" | cat -v | sed 's/^/# /'
 fi
 exit 0

@@ -15,7 +15,7 @@ reason=$(missing_fakehost)
 [ -z "$reason" ] || tap_skip_all "$reason"
 make_initramfs "$FAKEHOST_DIR/l1-init" "$TEST_TMP/l1-vfio.cpio" kvm-amd 9p 9pnet-virtio \
 	virtio-pci vfio-pci vfio-iommu-type1 e1000 || tap_skip_all "cannot build the fake host's initramfs"
-tap_plan 17
+tap_plan 19
 
 client="$KVMDESK_SRCDIR/tests/system/monitor-client.py"
 guest="$KVMDESK_GUEST_DIR/vfio.elf"
@@ -55,7 +55,22 @@ echo "KDL1: run 2 status \$? after \$(echo "\$(cut -d' ' -f1 /proc/uptime) - \$s
 sed 's/^/[guest2] /' /run/vfio2.log
 echo "KDL1: edu driver after run 2: [\$(drv \$edu)]"
 
-# 3. Refusals.
+# 3. Hotplug: pci_add auto host on a running machine, then pci_del; the halted test guest
+# cannot eject, so system_reset completes the removal and edu goes back.
+"$KVMDESK" -m 64 -display none -kernel "$KVMDESK_GUEST_DIR/hotplug.elf" -append rounds=0 \
+	-debugcon file:/run/hp.log -monitor unix:/run/hp.sock,server,nowait </dev/null >/run/hp.out 2>&1 &
+pid=\$!
+for i in \$(seq 100); do grep -q 'hotplug: done' /run/hp.log 2>/dev/null && break; sleep 0.1; done
+python3 "$client" /run/hp.sock "pci_add auto host host=\${edu#0000:},name=hot" "info pci" \
+	"device_add vfio-pci,host=00:1f.6" 2>&1 | sed 's/^/[hpmon] /'
+echo "KDL1: hot driver while assigned: [\$(drv \$edu)]"
+python3 "$client" /run/hp.sock "pci_del 4" system_reset 2>&1 | sed 's/^/[hpmon2] /'
+for i in \$(seq 50); do [ -z "\$(drv \$edu)" ] && break; sleep 0.1; done
+python3 "$client" /run/hp.sock "info pci" quit 2>&1 | sed 's/^/[hpmon3] /'
+wait \$pid
+echo "KDL1: hotplug status \$? edu driver after: [\$(drv \$edu)]"
+
+# 4. Refusals.
 refuse() {
 	name=\$1; shift
 	timeout -k 5 60 "$KVMDESK" -m 64 -display none -kernel "$guest" \
@@ -85,7 +100,7 @@ grep '^KDL1' "$LOG" | sed 's/^/# /'
 if [ $code != 0 ]; then
 	tap_not_ok "the fake host ran the script (status $code)"
 	tap_diag_file "$LOG" 60
-	for i in $(seq 16); do tap_not_ok "not reached"; done
+	for i in $(seq 18); do tap_not_ok "not reached"; done
 	exit 0
 fi
 tap_ok "the fake host booted with VT-d and edu and ran kvmdesk"
@@ -138,4 +153,15 @@ check "dma=none: exit 2, one line explaining why" \
 check "a group holding the NIC the host routes through: exit 2, nothing left bound" \
 	'^KDL1: refuse group status 2 lines 1: .*IOMMU group' \
 	'^KDL1: after refusals: edu2 \[\] nic eth[0-9] \[e1000\] edu \[\]'
+check "pci_add auto host host=BB:DD.F on a running machine: OK line, vfio-pci holds it, info pci names it" \
+	'^\[hpmon\] OK domain 0, bus 0, slot 4, function 0$' '^KDL1: hot driver while assigned: \[vfio-pci\]' \
+	'^\[hpmon\]       assigned host device 0000:00:0b.0' \
+	'^\[hpmon\] device_add: .*no PCI device 00:1f.6'
+if grep -q '^KDL1: hotplug status 0 edu driver after: \[\]' "$LOG" &&
+	! grep -q '^\[hpmon3\]   Bus  0, device   4' "$LOG"; then
+	tap_ok "pci_del 4 + system_reset: the card leaves the guest and edu is unbound again"
+else
+	tap_not_ok "hot removal: $(grep '^KDL1: hotplug status' "$LOG")"
+	grep '^\[hpmon' "$LOG" | tail -n 20 | sed 's/^/# /'
+fi
 exit 0
