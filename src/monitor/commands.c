@@ -150,6 +150,8 @@ static const struct kd_monitor_command commands[] = {
 	{ "sendkey", NULL, "keys [hold_ms]",
 	  N_("send keys to the VM (e.g. 'sendkey ctrl-alt-f1', default hold time=100 ms)"),
 	  kd_monitor_cmd_sendkey },
+	{ "screendump", NULL, "filename", N_("save screen from the display into a PPM image"),
+	  kd_monitor_cmd_screendump },
 	{ "x", NULL, "/fmt addr",
 	  N_("virtual memory dump starting at 'addr' (fmt: /[count][x|d|u|o|c][b|h|w|g])"),
 	  kd_monitor_cmd_x },

@@ -25,5 +25,6 @@ KD_MONITOR_CMD(kd_monitor_info_balloon);
 /* machine.c */
 KD_MONITOR_CMD(kd_monitor_cmd_system_powerdown);
 KD_MONITOR_CMD(kd_monitor_cmd_sendkey);
+KD_MONITOR_CMD(kd_monitor_cmd_screendump);
 
 #endif

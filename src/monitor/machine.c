@@ -262,3 +262,15 @@ KD_MONITOR_CMD(kd_monitor_cmd_sendkey)
 	g_timeout_add_full(G_PRIORITY_DEFAULT, (guint)hold, release_keys, r, g_free);
 	return true;
 }
+
+/* screendump FILE: the PC has no display adapter yet, so there is no screen to dump. */
+KD_MONITOR_CMD(kd_monitor_cmd_screendump)
+{
+	if (argc != 2) {
+		g_string_append(out, _("screendump: usage: screendump FILE\n"));
+		return false;
+	}
+	g_string_append(out, _("screendump: this PC has no display adapter yet: there is no "
+			       "screen to dump\n"));
+	return false;
+}

@@ -6,7 +6,8 @@ kvmdesk runs with the guest's console (debugcon) on its stdout; the guest says w
 ready, the driver hot-adds an e1000 (pci_add in even rounds; netdev_add + device_add in odd
 ones), the guest finds and drives it and says so, the driver removes it (pci_del / device_del
 + netdev_del), the guest ejects it and says so, and `info pci` must agree at every step. Error
-paths of every hotplug command come before the rounds, the reset path after them.
+paths of every hotplug command and the reset path come before the rounds; a removal the
+guest never answers (it has finished) completes after the 30 s timeout, with a message.
 """
 import os
 import re
@@ -96,10 +97,11 @@ def slot_in_info_pci(text, slot):
 
 def main():
     rounds, sock_path, args = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
     guest = Guest(proc)
     mon = Monitor(sock_path)
-    print("1..%d" % (9 + rounds + 3))
+    print("1..%d" % (9 + rounds + 4))
 
     # Error paths: one clear line each, nothing changes.
     before = mon.cmd("info pci")
@@ -212,6 +214,20 @@ def main():
         check(False, "round not run")
 
     check(guest.expect(r"hotplug: done$") is not None, "the guest completes its rounds")
+
+    # The guest has stopped answering: a removal it never acknowledges completes after the
+    # timeout, with a message.
+    out = mon.cmd("pci_add auto nic model=e1000")
+    m = re.match(r"OK domain 0, bus 0, slot (\d+), function 0", out.strip())
+    slot = int(m.group(1)) if m else 4
+    mon.cmd("pci_del %x" % slot)
+    start = time.monotonic()
+    gone = False
+    while time.monotonic() - start < 45 and not gone:
+        time.sleep(0.5)
+        gone = not slot_in_info_pci(mon.cmd("info pci"), slot)
+    waited = time.monotonic() - start
+    timeout_ok = gone and 25 <= waited <= 40
     try:
         mon.cmd("quit")
     except (EOFError, OSError):
@@ -223,6 +239,10 @@ def main():
         status = "hung"
     rest = proc.stdout.read() if status != "hung" else b""
     guest.log += (guest.buf + rest).decode(errors="replace").splitlines()
+    err = proc.stderr.read().decode(errors="replace") if status != "hung" else ""
+    check(timeout_ok and "did not release the card in slot %d within 30 s" % slot in err,
+          "an unanswered pci_del completes after 30 s with a message (took %.0f s)" % waited,
+          err)
     check(status == 0, "quit: kvmdesk exits 0 (no leaks under ASan) after %d rounds" % rounds,
           "exit status %s" % status)
     check(not any("CHECK FAILED" in l or "FAIL" in l for l in guest.log),
