@@ -451,12 +451,8 @@ bool kd_cli_net_finish(struct kd_config *cfg, GError **err)
 				return false;
 			}
 		}
-		if (!nic->mac_set) {
-			static const uint8_t base[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
-
-			memcpy(nic->mac, base, 6);
-			nic->mac[5] = (uint8_t)(base[5] + i);
-		}
+		if (!nic->mac_set)
+			kd_net_default_mac(i, nic->mac);
 	}
 	return true;
 }

@@ -61,10 +61,9 @@ static gboolean remove_ejected(gpointer data)
 {
 	struct kd_pci_hotplug *hp = data;
 	struct kd_vm *vm = hp->m->vm;
-	bool was_running = kd_vm_state(vm) == KD_VM_STATE_RUNNING;
+	bool was_running = kd_vm_pause(vm);
 	uint32_t slots;
 
-	kd_vm_pause(vm);
 	kd_vm_lock(vm);
 	hp->idle = 0;
 	slots = hp->ejected;

@@ -202,11 +202,10 @@ static bool info_cpus(struct kd_monitor_context *ctx, int argc, char **argv, GSt
 static bool info_registers(struct kd_monitor_context *ctx, int argc, char **argv, GString *out)
 {
 	struct kd_vm *vm = ctx->machine->vm;
-	bool was_running = kd_vm_state(vm) == KD_VM_STATE_RUNNING;
-
 	/* A vCPU inside KVM_RUN holds its registers: stop them all for a consistent picture
 	 * (a guest spinning without exits would otherwise keep the monitor waiting). */
-	kd_vm_pause(vm);
+	bool was_running = kd_vm_pause(vm);
+
 	for (unsigned i = 0; i < kd_vm_ncpus(vm); i++) {
 		g_autofree char *regs = kd_vcpu_format_registers(kd_vm_vcpu(vm, i));
 

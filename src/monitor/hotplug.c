@@ -80,21 +80,10 @@ static bool id_free(struct kd_machine *m, const char *id, GString *out, const ch
 	return true;
 }
 
-static struct kd_net_hub *find_hub(struct kd_machine *m, const char *name)
-{
-	for (guint i = 0; m->net_hubs && i < m->net_hubs->len; i++) {
-		struct kd_net_hub *h = g_ptr_array_index(m->net_hubs, i);
-
-		if (!strcmp(kd_net_hub_name(h), name))
-			return h;
-	}
-	return NULL;
-}
-
 /* The kinds of ports on hub: backends and NICs. */
 static void hub_ports(struct kd_machine *m, const char *hub, unsigned *backends, unsigned *nics)
 {
-	struct kd_net_hub *h = find_hub(m, hub);
+	struct kd_net_hub *h = kd_net_hub_find(m, hub);
 
 	*backends = *nics = 0;
 	for (guint i = 0; h && i < kd_net_hub_nports(h); i++) {
@@ -143,12 +132,8 @@ static struct kd_pci_device *plug(struct kd_machine *m, struct kd_config *c, con
 				return NULL;
 			}
 		}
-		if (!nic->mac_set) {
-			static const uint8_t base[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
-
-			memcpy(nic->mac, base, 6);
-			nic->mac[5] = (uint8_t)(base[5] + m->nics_made);
-		}
+		if (!nic->mac_set)
+			kd_net_default_mac(m->nics_made, nic->mac);
 		dev = kd_pc_add_nic(m, nic, &err);
 	} else if (c->nassign == 1 && !c->pc.nnic) {
 		struct kd_vfio_pci_config *a = &c->assign[0];
@@ -173,14 +158,14 @@ static struct kd_pci_device *plug_paused(struct kd_monitor_context *ctx, struct 
 					 const char *cmd, GString *out)
 {
 	struct kd_vm *vm = ctx->machine->vm;
-	bool was_running = kd_vm_state(vm) == KD_VM_STATE_RUNNING;
 	struct kd_pci_device *dev;
+	bool was_running;
 
 	if (!ctx->machine->hotplug) {
 		g_string_append_printf(out, _("%s: this machine has no PCI hotplug\n"), cmd);
 		return NULL;
 	}
-	kd_vm_pause(vm);
+	was_running = kd_vm_pause(vm);
 	kd_vm_lock(vm);
 	dev = plug(ctx->machine, c, cmd, out);
 	kd_vm_unlock(vm);

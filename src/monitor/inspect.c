@@ -131,7 +131,7 @@ static bool dump(struct kd_monitor_context *ctx, int argc, char **argv, GString 
 	struct dump_format f = { 1, 'x', 4 };
 	uint64_t addr;
 	unsigned line = 0, per_line;
-	bool was_running, ok = true;
+	bool was_running = false, ok = true;
 
 	if (argc == 3 && argv[1][0] == '/') {
 		if (!parse_format(argv[1], &f, out, cmd))
@@ -147,9 +147,8 @@ static bool dump(struct kd_monitor_context *ctx, int argc, char **argv, GString 
 		return false;
 	per_line = f.size == 1 ? 8 : 16 / f.size;
 	/* The vCPU's page tables only hold still while it is stopped. */
-	was_running = kd_vm_state(m->vm) == KD_VM_STATE_RUNNING;
 	if (!physical)
-		kd_vm_pause(m->vm);
+		was_running = kd_vm_pause(m->vm);
 	kd_vm_lock(m->vm);
 	for (unsigned i = 0; i < f.count && ok; i++) {
 		uint64_t a = addr + (uint64_t)i * f.size, pa = a, v = 0;

@@ -769,13 +769,17 @@ bool kd_vm_start(struct kd_vm *vm, bool start_paused, GError **err)
 	return true;
 }
 
-void kd_vm_pause(struct kd_vm *vm)
+bool kd_vm_pause(struct kd_vm *vm)
 {
+	bool was_running;
+
 	stop_vcpus(vm);
 	pthread_mutex_lock(&vm->run_lock);
-	if (vm->state == KD_VM_STATE_RUNNING)
+	was_running = vm->state == KD_VM_STATE_RUNNING;
+	if (was_running)
 		vm->state = KD_VM_STATE_PAUSED;
 	pthread_mutex_unlock(&vm->run_lock);
+	return was_running;
 }
 
 void kd_vm_resume(struct kd_vm *vm)

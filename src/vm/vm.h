@@ -151,8 +151,9 @@ bool kd_vm_signal_msi(struct kd_vm *vm, uint64_t address, uint32_t data);
 /* ------------------------------------------------------------------ lifecycle */
 /* Starts the vCPU threads; the VM runs unless start_paused. */
 bool kd_vm_start(struct kd_vm *vm, bool start_paused, GError **err);
-/* Stop/resume from the main loop (monitor `stop`/`cont`). Not from a vCPU thread. */
-void kd_vm_pause(struct kd_vm *vm);
+/* Stop/resume from the main loop (monitor `stop`/`cont`). Not from a vCPU thread. kd_vm_pause
+ * says whether the VM was running, for callers that stop it briefly and then resume it. */
+bool kd_vm_pause(struct kd_vm *vm);
 void kd_vm_resume(struct kd_vm *vm);
 /* System reset now (monitor `system_reset`); the VM keeps its run state. Not from a vCPU. */
 void kd_vm_reset(struct kd_vm *vm);

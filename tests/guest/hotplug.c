@@ -8,7 +8,7 @@
  *                               -> the test runs pci_del S
  *   GPE0 bit 1 again, PCID has the slot; the guest writes it to B0EJ and waits until the slot
  *   reads as empty             -> "hotplug: removed slot S"
- * Then "hotplug: done". Command line: rounds=N.
+ * Then "hotplug: done". Command line: rounds=N, hostile (a register storm first: hostile()).
  */
 #include "kd.h"
 
@@ -103,6 +103,42 @@ static bool round_trip(unsigned round)
 	return true;
 }
 
+/* A hostile guest first: 6000 reads and writes of every width at every offset of the hotplug
+ * block and GPE0 (also across their ends), ejects aimed at the board's slots and at empty
+ * ones. The board stays, the default NIC in slot 3 stays (never aimed at), and the registers
+ * read sanely afterwards. */
+static void hostile(void)
+{
+	for (unsigned i = 0; i < 6000; i++) {
+		uint32_t v = i * 2654435761u;
+		unsigned width = 1u << (i % 3), off = (i * 7) % 20;
+		uint16_t port = (uint16_t)((i & 8 ? GPE0_STS : PCIU) + off);
+
+		/* Never slot 3's eject bit: bit 3 of B0EJ's first byte. */
+		if (port <= B0EJ && B0EJ < port + width)
+			v &= ~(1u << (3 + 8 * (B0EJ - port)));
+		if (i & 1) {
+			if (width == 1)
+				outb(port, (uint8_t)v);
+			else if (width == 2)
+				outw(port, (uint16_t)v);
+			else
+				outl(port, v);
+		} else {
+			(void)(width == 1 ? inb(port) : width == 2 ? inw(port) : inl(port));
+		}
+	}
+	outw(GPE0_EN, HOTPLUG_GPE);
+	outw(GPE0_STS, 0xFFFF);
+	KD_CHECK_EQ(kd_pci_read32(0, 0, 0, 0), 0x12378086);
+	KD_CHECK_EQ(kd_pci_read32(0, 1, 0, 0), 0x70008086);
+	KD_CHECK_EQ(kd_pci_read32(0, 3, 0, 0), 0x813910EC);
+	KD_CHECK_EQ(inl(PRMV), 1u << 3);
+	KD_CHECK_EQ(inl(PCIU), 0);
+	KD_CHECK_EQ(inl(PCID), 0);
+	kd_printf("hotplug: hostile register storm: survived\n");
+}
+
 int kd_main(const struct kd_boot_info *boot)
 {
 	unsigned rounds = (unsigned)kd_cmdline_u64(boot, "rounds", 1);
@@ -114,6 +150,8 @@ int kd_main(const struct kd_boot_info *boot)
 	/* Ejecting a slot that is not removable does nothing. */
 	outl(B0EJ, 1u << 1);
 	KD_CHECK_EQ(kd_pci_read32(0, 1, 0, 0), 0x70008086);
+	if (kd_cmdline_has(boot, "hostile"))
+		hostile();
 	for (unsigned r = 0; r < rounds; r++)
 		if (!round_trip(r))
 			break;

@@ -12,12 +12,13 @@ guest never answers (it has finished) completes after the 30 s timeout, with a m
 import os
 import re
 import select
-import socket
 import subprocess
 import sys
 import time
 
-PROMPT = b"(qemu) "
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from monitorlib import connect, read_prompt
+
 results = []
 
 
@@ -33,32 +34,12 @@ def check(ok, what, detail=""):
 
 class Monitor:
     def __init__(self, path):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        for _ in range(200):
-            try:
-                self.sock.connect(path)
-                break
-            except OSError:
-                time.sleep(0.05)
-        self.read()
-
-    def read(self, timeout=20.0):
-        data = b""
-        end = time.monotonic() + timeout
-        while not data.endswith(PROMPT):
-            left = end - time.monotonic()
-            if left <= 0:
-                raise TimeoutError("no prompt after %r" % data[-200:])
-            self.sock.settimeout(left)
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise EOFError("monitor closed")
-            data += chunk
-        return data[: -len(PROMPT)].decode()
+        self.sock = connect(path)
+        read_prompt(self.sock)
 
     def cmd(self, line):
         self.sock.sendall(line.encode() + b"\n")
-        return self.read()
+        return read_prompt(self.sock).decode()
 
 
 class Guest:
@@ -245,8 +226,10 @@ def main():
           err)
     check(status == 0, "quit: kvmdesk exits 0 (no leaks under ASan) after %d rounds" % rounds,
           "exit status %s" % status)
-    check(not any("CHECK FAILED" in l or "FAIL" in l for l in guest.log),
-          "no guest check failed", "\n".join(guest.log[-20:]))
+    check(not any("FAIL" in l for l in guest.log) and
+          "hotplug: hostile register storm: survived" in guest.log,
+          "the guest's register storm left the board and the default NIC; no guest check failed",
+          "\n".join(guest.log[-20:]))
     return 0 if all(results) else 1
 
 

@@ -11,12 +11,13 @@ interfaces, quit.
 """
 import random
 import re
-import socket
 import subprocess
 import sys
 import time
 
-PROMPT = b"(qemu) "
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from monitorlib import connect, read_prompt
+
 TOKENS = [
     "auto", "nic", "host", "storage", "model=e1000", "model=rtl8139", "model=", "vlan=0",
     "vlan=-1", "vlan=99999999999", "macaddr=52:54:00:00:00:01", "macaddr=01:02:03:04:05:06",
@@ -32,21 +33,6 @@ TOKENS = [
     "'", '"', "\\", "%s%n%x", "\t", "é", "\u202e", "0" * 40,
 ]
 FORBIDDEN = re.compile(r"host|vfio|tap|^\s*(quit|q)\b", re.I)
-
-
-def read_prompt(sock, timeout=30.0):
-    data = b""
-    end = time.monotonic() + timeout
-    while not data.endswith(PROMPT):
-        left = end - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("no prompt; got %r" % data[-300:])
-        sock.settimeout(left)
-        chunk = sock.recv(65536)
-        if not chunk:
-            raise EOFError("monitor closed; got %r" % data[-300:])
-        data += chunk
-    return data[: -len(PROMPT)]
 
 
 def random_word(rng):
@@ -80,13 +66,7 @@ def main():
     print("1..3")
     proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    for _ in range(300):
-        try:
-            sock.connect(path)
-            break
-        except OSError:
-            time.sleep(0.05)
+    sock = connect(path, attempts=300)
     read_prompt(sock)
     sock.sendall(b"help\n")
     commands = [l.split()[0].split("|")[0] for l in read_prompt(sock).decode().splitlines()
@@ -101,7 +81,7 @@ def main():
         last = line
         try:
             sock.sendall(line + b"\n")
-            read_prompt(sock)
+            read_prompt(sock, 30.0)
         except (TimeoutError, EOFError, OSError) as e:
             failure = "%s after %r" % (e, line[:300])
         lines += 1

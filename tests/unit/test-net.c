@@ -120,7 +120,12 @@ static void test_backpressure(void)
 	for (unsigned i = 0; i < KD_NET_QUEUE_LIMIT + 10; i++)
 		kd_net_send(bp, frame, sizeof(frame));
 	g_assert_cmpuint(np->stats.dropped, ==, (KD_NET_BLOCK_AT - 10) + 10);
+	/* Unplugging the NIC that held the backend wakes the backend. */
+	g_assert_true(kd_net_port_blocked(bp));
+	unblocked_calls = 0;
 	kd_net_port_free(np);
+	g_assert_cmpuint(unblocked_calls, ==, 1);
+	g_assert_false(kd_net_port_blocked(bp));
 	kd_net_port_free(bp);
 	g_assert_false(kd_net_port_blocked(
 		bp = kd_net_port_new(hub, KD_NET_PORT_BACKEND, "x", &backend_ops, NULL)));

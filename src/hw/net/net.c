@@ -16,17 +16,25 @@ struct kd_net_hub {
 	GPtrArray *ports; /* struct kd_net_port * */
 };
 
-struct kd_net_hub *kd_net_hub_get(struct kd_machine *m, const char *name)
+struct kd_net_hub *kd_net_hub_find(struct kd_machine *m, const char *name)
 {
-	struct kd_net_hub *hub;
+	for (guint i = 0; m->net_hubs && i < m->net_hubs->len; i++) {
+		struct kd_net_hub *hub = g_ptr_array_index(m->net_hubs, i);
 
-	if (!m->net_hubs)
-		m->net_hubs = g_ptr_array_new();
-	for (guint i = 0; i < m->net_hubs->len; i++) {
-		hub = g_ptr_array_index(m->net_hubs, i);
 		if (!strcmp(hub->name, name))
 			return hub;
 	}
+	return NULL;
+}
+
+struct kd_net_hub *kd_net_hub_get(struct kd_machine *m, const char *name)
+{
+	struct kd_net_hub *hub = kd_net_hub_find(m, name);
+
+	if (hub)
+		return hub;
+	if (!m->net_hubs)
+		m->net_hubs = g_ptr_array_new();
 	hub = g_new0(struct kd_net_hub, 1);
 	hub->name = g_strdup(name);
 	hub->ports = g_ptr_array_new();
@@ -80,10 +88,23 @@ struct kd_net_port *kd_net_port_new(struct kd_net_hub *hub, enum kd_net_port_kin
 	return port;
 }
 
+/* Backends that paused because of port's queue (or its peers') may read again. */
+static void notify_unblocked(struct kd_net_port *port)
+{
+	for (guint i = 0; i < port->hub->ports->len; i++) {
+		struct kd_net_port *p = g_ptr_array_index(port->hub->ports, i);
+
+		if (p != port && p->ops->unblocked)
+			p->ops->unblocked(p->opaque);
+	}
+}
+
 void kd_net_port_free(struct kd_net_port *port)
 {
 	if (!port)
 		return;
+	/* A NIC unplugged while its full queue held the backend must not leave it paused. */
+	notify_unblocked(port);
 	g_ptr_array_remove(port->hub->ports, port);
 	g_queue_clear_full(&port->pending, (GDestroyNotify)g_bytes_unref);
 	g_free(port->name);
@@ -137,14 +158,8 @@ void kd_net_port_flush(struct kd_net_port *port)
 		port->stats.rx_bytes += len;
 		g_bytes_unref(g_queue_pop_head(&port->pending));
 	}
-	if (g_queue_get_length(&port->pending) >= KD_NET_BLOCK_AT)
-		return;
-	for (guint i = 0; i < port->hub->ports->len; i++) {
-		struct kd_net_port *p = g_ptr_array_index(port->hub->ports, i);
-
-		if (p != port && p->ops->unblocked)
-			p->ops->unblocked(p->opaque);
-	}
+	if (g_queue_get_length(&port->pending) < KD_NET_BLOCK_AT)
+		notify_unblocked(port);
 }
 
 bool kd_net_port_blocked(struct kd_net_port *port)
@@ -214,6 +229,14 @@ bool kd_net_parse_mac(const char *text, uint8_t mac[6])
 		mac[i] = (uint8_t)v[i];
 	}
 	return !(mac[0] & 1); /* a NIC's own address is never a group address */
+}
+
+void kd_net_default_mac(unsigned index, uint8_t mac[6])
+{
+	static const uint8_t base[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+
+	memcpy(mac, base, 6);
+	mac[5] = (uint8_t)(base[5] + index);
 }
 
 void kd_net_format_mac(const uint8_t mac[6], char out[18])

@@ -61,6 +61,8 @@ struct kd_net_port {
 
 /* The hub named name ("vlan0", "netdev:n0"), created on first use. */
 struct kd_net_hub *kd_net_hub_get(struct kd_machine *m, const char *name);
+/* The same without creating it: NULL when there is none. */
+struct kd_net_hub *kd_net_hub_find(struct kd_machine *m, const char *name);
 const char *kd_net_hub_name(const struct kd_net_hub *hub);
 unsigned kd_net_hub_nports(const struct kd_net_hub *hub);
 struct kd_net_port *kd_net_hub_port(const struct kd_net_hub *hub, unsigned i);
@@ -73,12 +75,13 @@ struct kd_net_port *kd_net_port_new(struct kd_net_hub *hub, enum kd_net_port_kin
 void kd_net_port_free(struct kd_net_port *port);
 /* Sends a frame from port to the other ports of its hub. */
 void kd_net_send(struct kd_net_port *port, const uint8_t *frame, size_t len);
-/* The port can receive again (the guest gave buffers): queued frames are offered; when the
- * queue empties, the hub's blocked backends hear of it. */
+/* The port can receive again (the guest gave buffers): queued frames are offered; once fewer
+ * than KD_NET_BLOCK_AT wait, the hub's paused backends hear of it (ops->unblocked), as they
+ * do when a port goes away. */
 void kd_net_port_flush(struct kd_net_port *port);
-/* True when no other port of port's hub takes frames now (each has KD_NET_BLOCK_AT waiting): a backend
- * that can leave frames with its host (tap) stops reading, as QEMU's backends do, and the
- * host's queue drops them instead of the hub, at no cost to the vCPUs' host CPU. */
+/* True when every other port of port's hub has KD_NET_BLOCK_AT frames waiting: a backend that
+ * can leave frames with its host (tap) stops reading, as QEMU's backends do, and the host's
+ * queue drops them instead of the hub, at no cost to the vCPUs' host CPU. */
 bool kd_net_port_blocked(struct kd_net_port *port);
 /* Another port of the same hub, of the given kind, or NULL. */
 struct kd_net_port *kd_net_peer(struct kd_net_port *port, enum kd_net_port_kind kind);
@@ -89,6 +92,8 @@ void kd_net_info(struct kd_machine *m, GString *out);
 /* MAC addresses: "52:54:00:12:34:56"; false for bad syntax or a multicast address. */
 bool kd_net_parse_mac(const char *text, uint8_t mac[6]);
 void kd_net_format_mac(const uint8_t mac[6], char out[18]);
+/* The MAC QEMU gives its index-th NIC: 52:54:00:12:34:56 counting up in the last byte. */
+void kd_net_default_mac(unsigned index, uint8_t mac[6]);
 
 /* Internet checksum pieces for NIC offloads: the 16-bit big-endian ones' complement sum of
  * data added to sum (an odd last byte padded), and its fold to 16 bits. */
