@@ -1,6 +1,8 @@
 /*
  * Command-line parsing from one option table (see cli.h).
  */
+#include "config.h"
+
 #include "cli.h"
 
 #include <stdint.h>
@@ -254,12 +256,33 @@ static bool apply_no_reboot(struct kd_config *cfg, const char *value, GError **e
 
 static bool apply_display(struct kd_config *cfg, const char *value, GError **err)
 {
-	if (strcmp(value, "none") != 0) {
+	if (strcmp(value, "none") && strcmp(value, "curses") && strcmp(value, "sdl")) {
 		g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
-			    _("-display: '%s' is not available in this build (use none)"), value);
+			    _("-display: '%s' is not a display (use none, curses or sdl)"), value);
 		return false;
 	}
+#ifndef HAVE_SDL
+	if (strcmp(value, "sdl") == 0) {
+		g_set_error(
+			err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+			_("-display sdl: this build has no SDL2 (configure found no libsdl2-dev); "
+			  "use curses or none"));
+		return false;
+	}
+#endif
 	cfg->display = value;
+	cfg->vm_requested = true;
+	return true;
+}
+
+static bool apply_vga(struct kd_config *cfg, const char *value, GError **err)
+{
+	if (strcmp(value, "cirrus") && strcmp(value, "none")) {
+		g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+			    _("-vga: '%s' is not a display adapter (use cirrus or none)"), value);
+		return false;
+	}
+	cfg->pc.vga = value;
 	cfg->vm_requested = true;
 	return true;
 }
@@ -543,7 +566,12 @@ static const struct kd_cli_option program_options[] = {
 	  apply_debugcon },
 	{ "nographic", NULL, NULL, N_("no display; the first serial port on stdio"),
 	  apply_nographic },
-	{ "display", NULL, "TYPE", N_("guest display: none"), apply_display },
+	{ "display", NULL, "TYPE",
+	  N_("where the guest's screen shows: sdl (a window), curses (this terminal) or none; "
+	     "default: sdl in a graphical session, curses on a terminal, else none"),
+	  apply_display },
+	{ "vga", NULL, "TYPE",
+	  N_("display adapter: cirrus (Cirrus GD5446 at 00:02.0, default) or none"), apply_vga },
 	{ "monitor", NULL, "DEV",
 	  N_("monitor on stdio, unix:PATH,server,nowait or none (default none)"), apply_monitor },
 	{ "device", NULL, "SPEC",
@@ -699,6 +727,9 @@ bool kd_cli_parse(int argc, char *const argv[], struct kd_config *cfg, GError **
 	}
 	if (!kd_cli_net_finish(cfg, err))
 		return false;
+	/* -nodefaults leaves out the display adapter too, as QEMU's does. */
+	if (!cfg->pc.vga)
+		cfg->pc.vga = cfg->nodefaults ? "none" : "cirrus";
 	/* As QEMU's PC: an empty CD-ROM drive at the secondary master unless that place is
 	 * taken or -nodefaults, so that `change` has somewhere to put a disc. */
 	if (!cfg->nodefaults && !cfg->pc.ide[2].present) {

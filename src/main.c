@@ -12,6 +12,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "assign/bind.h"
 #include "assign/vfio-pci.h"
@@ -20,6 +22,10 @@
 #include "hw/machine.h"
 #include "i18n.h"
 #include "monitor/monitor.h"
+#include "tui/display-curses.h"
+#ifdef HAVE_SDL
+#include "tui/display-sdl.h"
+#endif
 #include "vm/vm.h"
 
 #define KD_EXIT_USAGE 2
@@ -27,6 +33,10 @@
 struct session {
 	struct kd_machine *machine;
 	struct kd_monitor *monitor;
+	struct kd_curses_display *curses;
+#ifdef HAVE_SDL
+	struct kd_sdl_display *sdl;
+#endif
 	GMainLoop *loop;
 	int status;
 };
@@ -118,6 +128,71 @@ static int run_inventory(const struct kd_config *cfg)
 	return EXIT_SUCCESS;
 }
 
+static void on_display_quit(void *opaque)
+{
+	struct session *s = opaque;
+
+	s->status = 0;
+	g_main_loop_quit(s->loop);
+}
+
+static bool stdio_taken(const struct kd_config *cfg)
+{
+	for (unsigned i = 0; i < KD_MAX_SERIAL; i++)
+		if (cfg->pc.serial[i] && strcmp(cfg->pc.serial[i], "stdio") == 0)
+			return true;
+	return (cfg->monitor && strcmp(cfg->monitor, "stdio") == 0) ||
+	       (cfg->pc.debugcon && strcmp(cfg->pc.debugcon, "stdio") == 0);
+}
+
+/* -display, or what fits where kvmdesk runs: a window in a graphical session, this terminal
+ * when it is one and nothing else talks on it, else nothing (scripts, tests, services). */
+static const char *choose_display(const struct kd_config *cfg)
+{
+	if (cfg->display)
+		return cfg->display;
+	if (cfg->nographic)
+		return "none";
+#ifdef HAVE_SDL
+	if (g_getenv("DISPLAY") || g_getenv("WAYLAND_DISPLAY"))
+		return "sdl";
+#endif
+	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && !stdio_taken(cfg))
+		return "curses";
+	return "none";
+}
+
+static bool start_display(struct session *s, const struct kd_config *cfg, GError **err)
+{
+	const char *display = choose_display(cfg);
+
+	if (strcmp(display, "none") == 0)
+		return true;
+	if (!s->machine->display) {
+		g_set_error(err, KD_VM_ERROR, KD_VM_ERROR_CONFIG,
+			    _("-display %s: the VM has no display adapter (-vga none)"), display);
+		return false;
+	}
+	if (strcmp(display, "curses") == 0) {
+		if (stdio_taken(cfg)) {
+			g_set_error(
+				err, KD_VM_ERROR, KD_VM_ERROR_CONFIG,
+				_("-display curses needs the terminal, which a chardev on stdio "
+				  "already uses"));
+			return false;
+		}
+		s->curses = kd_curses_display_new(s->machine, s->machine->display, on_display_quit,
+						  s, err);
+		return s->curses != NULL;
+	}
+#ifdef HAVE_SDL
+	s->sdl = kd_sdl_display_new(s->machine, s->machine->display, on_display_quit, s, err);
+	return s->sdl != NULL;
+#else
+	return true;
+#endif
+}
+
 static bool is_usage_error(const GError *err)
 {
 	return err->domain == KD_VM_ERROR &&
@@ -181,6 +256,11 @@ static int run_vm(struct kd_config *cfg)
 			goto out;
 		}
 	}
+	if (!start_display(&s, cfg, &err)) {
+		fprintf(stderr, "%s: %s\n", PACKAGE, err->message);
+		s.status = is_usage_error(err) ? KD_EXIT_USAGE : EXIT_FAILURE;
+		goto out;
+	}
 	g_unix_fd_add(kd_vm_event_fd(s.machine->vm), G_IO_IN, on_vm_event, &s);
 	g_unix_signal_add(SIGINT, on_signal, &s);
 	g_unix_signal_add(SIGTERM, on_signal, &s);
@@ -192,6 +272,11 @@ static int run_vm(struct kd_config *cfg)
 	}
 	g_main_loop_run(s.loop);
 out:
+	/* The terminal first: messages after this point must reach a sane screen. */
+	kd_curses_display_free(s.curses);
+#ifdef HAVE_SDL
+	kd_sdl_display_free(s.sdl);
+#endif
 	kd_monitor_free(s.monitor);
 	kd_pc_free(s.machine);
 	kd_kvm_close(kvm);

@@ -21,6 +21,7 @@ struct kd_pci_hotplug;
 struct kd_piix4_pm;
 struct kd_i8042;
 struct kd_fw_cfg;
+struct kd_display;
 
 #define KD_MAX_IDE_DRIVES 4
 
@@ -90,6 +91,8 @@ struct kd_pc_config {
 	const char
 		*boot_order; /* -boot order= letters (c disk, d CD-ROM, n network), NULL = "cdn" */
 	bool nographic; /* no display: SeaBIOS's console goes to COM1 */
+	const char *vga; /* display adapter: "cirrus", "none"; NULL: cirrus */
+	const char *vga_romfile; /* its VGA BIOS; NULL: Debian's */
 	bool boot_menu;
 	bool boot_strict; /* strict=on: only the devices of the order, then "No bootable device" */
 	bool boot_reboot_timeout_set;
@@ -112,6 +115,7 @@ struct kd_machine {
 	struct kd_piix4_pm *pm;
 	struct kd_i8042 *i8042;
 	struct kd_pci_hotplug *hotplug;
+	struct kd_display *display; /* the guest's screen; NULL without a display adapter */
 	unsigned nics_made; /* NICs made so far: the next default MAC ends in 0x56 + this */
 	unsigned next_device_id;
 };

@@ -7,6 +7,7 @@
 
 #include "hw/acpi.h"
 #include "hw/chardev.h"
+#include "hw/cirrus.h"
 #include "hw/fw_cfg.h"
 #include "hw/i8042.h"
 #include "hw/i440fx.h"
@@ -302,6 +303,10 @@ struct kd_machine *kd_pc_new(struct kd_kvm *kvm, const struct kd_pc_config *cfg,
 	if (!host || !kd_piix3_create(m, host, err) ||
 	    !kd_piix_ide_create(m, cfg->ide, !m->bios, err) ||
 	    !(m->pm = kd_piix4_pm_create(m, !m->bios, err)) || !kd_pci_hotplug_create(m, err))
+		goto fail;
+	/* The display takes slot 2 before any card can, as on QEMU's PC. */
+	if ((!cfg->vga || strcmp(cfg->vga, "none") != 0) &&
+	    !kd_cirrus_create(m, m->kernel ? "" : cfg->vga_romfile, err))
 		goto fail;
 	rtc = kd_rtc_create(m, err);
 	if (!rtc)

@@ -307,6 +307,10 @@ static const struct kd_monitor_command info_commands[] = {
 	{ "balloon", NULL, "", N_("show balloon information"), kd_monitor_info_balloon },
 	{ "exits", NULL, "", N_("show exits to userspace and unclaimed I/O (kvmdesk)"),
 	  info_exits },
+	{ "display", NULL, "[cells ROW]",
+	  N_("show the display: mode, cursor and text rows; cells ROW: a row's character and "
+	     "attribute bytes (kvmdesk)"),
+	  kd_monitor_info_display },
 	{ NULL },
 };
 

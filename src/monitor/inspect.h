@@ -26,5 +26,6 @@ KD_MONITOR_CMD(kd_monitor_info_balloon);
 KD_MONITOR_CMD(kd_monitor_cmd_system_powerdown);
 KD_MONITOR_CMD(kd_monitor_cmd_sendkey);
 KD_MONITOR_CMD(kd_monitor_cmd_screendump);
+KD_MONITOR_CMD(kd_monitor_info_display);
 
 #endif

@@ -5,9 +5,12 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "hw/display.h"
 #include "hw/i8042.h"
+#include "hw/keymap.h"
 #include "hw/machine.h"
 #include "hw/piix4-pm.h"
 #include "i18n.h"
@@ -34,159 +37,26 @@ KD_MONITOR_CMD(kd_monitor_cmd_system_powerdown)
 	return true;
 }
 
-/* QEMU's key names and their PS/2 scan code set 2 make codes (0xE0 prefix in the high byte). */
-static const struct key {
-	const char *name;
-	uint16_t code;
-} keys[] = {
-	{ "a", 0x1C },
-	{ "b", 0x32 },
-	{ "c", 0x21 },
-	{ "d", 0x23 },
-	{ "e", 0x24 },
-	{ "f", 0x2B },
-	{ "g", 0x34 },
-	{ "h", 0x33 },
-	{ "i", 0x43 },
-	{ "j", 0x3B },
-	{ "k", 0x42 },
-	{ "l", 0x4B },
-	{ "m", 0x3A },
-	{ "n", 0x31 },
-	{ "o", 0x44 },
-	{ "p", 0x4D },
-	{ "q", 0x15 },
-	{ "r", 0x2D },
-	{ "s", 0x1B },
-	{ "t", 0x2C },
-	{ "u", 0x3C },
-	{ "v", 0x2A },
-	{ "w", 0x1D },
-	{ "x", 0x22 },
-	{ "y", 0x35 },
-	{ "z", 0x1A },
-	{ "1", 0x16 },
-	{ "2", 0x1E },
-	{ "3", 0x26 },
-	{ "4", 0x25 },
-	{ "5", 0x2E },
-	{ "6", 0x36 },
-	{ "7", 0x3D },
-	{ "8", 0x3E },
-	{ "9", 0x46 },
-	{ "0", 0x45 },
-	{ "f1", 0x05 },
-	{ "f2", 0x06 },
-	{ "f3", 0x04 },
-	{ "f4", 0x0C },
-	{ "f5", 0x03 },
-	{ "f6", 0x0B },
-	{ "f7", 0x83 },
-	{ "f8", 0x0A },
-	{ "f9", 0x01 },
-	{ "f10", 0x09 },
-	{ "f11", 0x78 },
-	{ "f12", 0x07 },
-	{ "esc", 0x76 },
-	{ "minus", 0x4E },
-	{ "equal", 0x55 },
-	{ "backspace", 0x66 },
-	{ "tab", 0x0D },
-	{ "bracket_left", 0x54 },
-	{ "bracket_right", 0x5B },
-	{ "ret", 0x5A },
-	{ "semicolon", 0x4C },
-	{ "apostrophe", 0x52 },
-	{ "grave_accent", 0x0E },
-	{ "backslash", 0x5D },
-	{ "comma", 0x41 },
-	{ "dot", 0x49 },
-	{ "slash", 0x4A },
-	{ "spc", 0x29 },
-	{ "caps_lock", 0x58 },
-	{ "num_lock", 0x77 },
-	{ "scroll_lock", 0x7E },
-	{ "shift", 0x12 },
-	{ "shift_r", 0x59 },
-	{ "ctrl", 0x14 },
-	{ "ctrl_r", 0xE014 },
-	{ "alt", 0x11 },
-	{ "alt_r", 0xE011 },
-	{ "altgr", 0xE011 },
-	{ "meta_l", 0xE01F },
-	{ "meta_r", 0xE027 },
-	{ "menu", 0xE02F },
-	{ "less", 0x61 },
-	{ "asterisk", 0x7C },
-	{ "kp_multiply", 0x7C },
-	{ "kp_divide", 0xE04A },
-	{ "kp_subtract", 0x7B },
-	{ "kp_add", 0x79 },
-	{ "kp_enter", 0xE05A },
-	{ "kp_decimal", 0x71 },
-	{ "kp_0", 0x70 },
-	{ "kp_1", 0x69 },
-	{ "kp_2", 0x72 },
-	{ "kp_3", 0x7A },
-	{ "kp_4", 0x6B },
-	{ "kp_5", 0x73 },
-	{ "kp_6", 0x74 },
-	{ "kp_7", 0x6C },
-	{ "kp_8", 0x75 },
-	{ "kp_9", 0x7D },
-	{ "insert", 0xE070 },
-	{ "delete", 0xE071 },
-	{ "home", 0xE06C },
-	{ "end", 0xE069 },
-	{ "pgup", 0xE07D },
-	{ "pgdn", 0xE07A },
-	{ "up", 0xE075 },
-	{ "down", 0xE072 },
-	{ "left", 0xE06B },
-	{ "right", 0xE074 },
-	{ "sysrq", 0xE07C },
-};
-
-static const struct key *find_key(const char *name)
-{
-	for (unsigned i = 0; i < G_N_ELEMENTS(keys); i++)
-		if (!g_ascii_strcasecmp(keys[i].name, name))
-			return &keys[i];
-	return NULL;
-}
-
 void kd_monitor_complete_keys(const char *word, GPtrArray *out)
 {
 	/* After the last '-' of a combination: "ctrl-alt-de" completes to "ctrl-alt-delete". */
 	const char *last = strrchr(word, '-');
 	size_t head = last ? (size_t)(last - word) + 1 : 0;
 
-	for (unsigned i = 0; i < G_N_ELEMENTS(keys); i++)
-		if (g_str_has_prefix(keys[i].name, word + head))
-			g_ptr_array_add(out,
-					g_strdup_printf("%.*s%s", (int)head, word, keys[i].name));
+	const struct kd_keymap_name *k;
+
+	for (size_t i = 0; (k = kd_keymap_name_at(i)); i++)
+		if (g_str_has_prefix(k->name, word + head))
+			g_ptr_array_add(out, g_strdup_printf("%.*s%s", (int)head, word, k->name));
 }
 
 #define MAX_COMBO 8
 
 struct release {
 	struct kd_machine *m;
-	uint8_t codes[MAX_COMBO * 3];
+	uint8_t codes[MAX_COMBO * KD_KEYMAP_PUT_MAX];
 	size_t len;
 };
-
-/* Appends the make (release = false) or break code of k. */
-static size_t put_code(uint8_t *p, const struct key *k, bool release)
-{
-	size_t n = 0;
-
-	if (k->code >> 8)
-		p[n++] = 0xE0;
-	if (release)
-		p[n++] = 0xF0;
-	p[n++] = (uint8_t)k->code;
-	return n;
-}
 
 static gboolean release_keys(gpointer data)
 {
@@ -205,8 +75,8 @@ KD_MONITOR_CMD(kd_monitor_cmd_sendkey)
 {
 	struct kd_machine *m = ctx->machine;
 	g_auto(GStrv) names = NULL;
-	const struct key *combo[MAX_COMBO];
-	uint8_t press[MAX_COMBO * 3];
+	const struct kd_keymap_name *combo[MAX_COMBO];
+	uint8_t press[MAX_COMBO * KD_KEYMAP_PUT_MAX];
 	struct release *r;
 	size_t n = 0, plen = 0;
 	guint64 hold = 100;
@@ -234,7 +104,7 @@ KD_MONITOR_CMD(kd_monitor_cmd_sendkey)
 					       MAX_COMBO);
 			return false;
 		}
-		combo[n] = find_key(*p);
+		combo[n] = kd_keymap_find(*p);
 		if (!combo[n]) {
 			g_string_append_printf(
 				out,
@@ -253,9 +123,9 @@ KD_MONITOR_CMD(kd_monitor_cmd_sendkey)
 	r = g_new0(struct release, 1);
 	r->m = m;
 	for (size_t i = 0; i < n; i++)
-		plen += put_code(press + plen, combo[i], false);
+		plen += kd_keymap_put(press + plen, combo[i]->key, false);
 	for (size_t i = n; i-- > 0;)
-		r->len += put_code(r->codes + r->len, combo[i], true);
+		r->len += kd_keymap_put(r->codes + r->len, combo[i]->key, true);
 	kd_vm_lock(m->vm);
 	kd_i8042_put_keycode(m->i8042, press, plen);
 	kd_vm_unlock(m->vm);
@@ -263,14 +133,64 @@ KD_MONITOR_CMD(kd_monitor_cmd_sendkey)
 	return true;
 }
 
-/* screendump FILE: the PC has no display adapter yet, so there is no screen to dump. */
+/* screendump FILE: what the screen shows now, in any mode, as a binary PPM (QEMU's format). */
 KD_MONITOR_CMD(kd_monitor_cmd_screendump)
 {
+	g_autoptr(GError) err = NULL;
+	const struct kd_display_frame *frame;
+
 	if (argc != 2) {
 		g_string_append(out, _("screendump: usage: screendump FILE\n"));
 		return false;
 	}
-	g_string_append(out, _("screendump: this PC has no display adapter yet: there is no "
-			       "screen to dump\n"));
-	return false;
+	if (!ctx->machine->display) {
+		g_string_append(out, _("screendump: this VM has no display adapter (-vga none)\n"));
+		return false;
+	}
+	frame = kd_display_refresh(ctx->machine->display, true);
+	if (!kd_display_write_ppm(frame, argv[1], &err)) {
+		g_string_append_printf(out, "screendump: %s\n", err->message);
+		return false;
+	}
+	return true;
+}
+
+/* info display [cells ROW]: the adapter, mode, cursor and text rows; or one row's character
+ * and attribute bytes. Read through the display interface, as every consumer sees it. */
+KD_MONITOR_CMD(kd_monitor_info_display)
+{
+	struct kd_display *display = ctx->machine->display;
+	const struct kd_display_frame *frame;
+	unsigned long row;
+	char *end;
+
+	if (!display) {
+		g_string_append(out,
+				_("info display: this VM has no display adapter (-vga none)\n"));
+		return false;
+	}
+	if (argc == 1) {
+		kd_display_describe(display, out);
+		return true;
+	}
+	if (argc != 3 || strcmp(argv[1], "cells") != 0) {
+		g_string_append(out, _("info display: usage: info display [cells ROW]\n"));
+		return false;
+	}
+	frame = kd_display_refresh(display, false);
+	row = strtoul(argv[2], &end, 10);
+	if (frame->mode != KD_DISPLAY_TEXT || !*argv[2] || *end || row >= frame->text.rows) {
+		g_string_append_printf(
+			out, _("info display: '%s' is not a text row (the screen has %u)\n"),
+			argv[2], frame->mode == KD_DISPLAY_TEXT ? frame->text.rows : 0);
+		return false;
+	}
+	g_string_append_printf(out, "row %lu:", row);
+	for (unsigned c = 0; c < frame->text.cols; c++) {
+		const struct kd_display_cell *cell = &frame->text.cells[row * frame->text.cols + c];
+
+		g_string_append_printf(out, " %02x:%02x", cell->ch, cell->attr);
+	}
+	g_string_append_c(out, '\n');
+	return true;
 }

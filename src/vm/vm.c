@@ -42,6 +42,13 @@ static bool vm_ioctl(struct kd_vm *vm, unsigned long request, void *arg, const c
 int kd_vm_map_memory(struct kd_vm *vm, uint64_t gpa, uint64_t size, void *hva, bool readonly,
 		     GError **err)
 {
+	return kd_vm_map_memory_flags(vm, gpa, size, hva, readonly ? KD_VM_MEM_READONLY : 0, err);
+}
+
+int kd_vm_map_memory_flags(struct kd_vm *vm, uint64_t gpa, uint64_t size, void *hva, unsigned flags,
+			   GError **err)
+{
+	bool readonly = flags & KD_VM_MEM_READONLY;
 	struct kvm_userspace_memory_region region;
 	int slot;
 
@@ -60,7 +67,8 @@ int kd_vm_map_memory(struct kd_vm *vm, uint64_t gpa, uint64_t size, void *hva, b
 	}
 	memset(&region, 0, sizeof(region));
 	region.slot = (uint32_t)slot;
-	region.flags = readonly ? KVM_MEM_READONLY : 0;
+	region.flags = (readonly ? KVM_MEM_READONLY : 0) |
+		       (flags & KD_VM_MEM_LOG_DIRTY ? KVM_MEM_LOG_DIRTY_PAGES : 0);
 	region.guest_phys_addr = gpa;
 	region.memory_size = size;
 	region.userspace_addr = (uint64_t)(uintptr_t)hva;
@@ -85,6 +93,18 @@ void kd_vm_unmap_memory(struct kd_vm *vm, int slot)
 	region.guest_phys_addr = vm->slots[slot].gpa;
 	ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region);
 	vm->slots[slot].used = false;
+}
+
+bool kd_vm_get_dirty_log(struct kd_vm *vm, int slot, unsigned long *bitmap)
+{
+	struct kvm_dirty_log log;
+
+	if (slot < 0 || slot >= vm->nslots || !vm->slots[slot].used)
+		return false;
+	memset(&log, 0, sizeof(log));
+	log.slot = (uint32_t)slot;
+	log.dirty_bitmap = bitmap;
+	return ioctl(vm->fd, KVM_GET_DIRTY_LOG, &log) == 0;
 }
 
 uint64_t kd_vm_ram_size(const struct kd_vm *vm)

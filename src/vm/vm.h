@@ -95,6 +95,14 @@ void *kd_vm_ram_at(struct kd_vm *vm, uint64_t offset);
 int kd_vm_map_memory(struct kd_vm *vm, uint64_t gpa, uint64_t size, void *hva, bool readonly,
 		     GError **err);
 void kd_vm_unmap_memory(struct kd_vm *vm, int slot);
+/* The same with flags: KD_VM_MEM_LOG_DIRTY makes KVM record the pages guests write, which
+ * kd_vm_get_dirty_log() returns (a bit per 4 KiB page from the slot's start, bitmap rounded up
+ * to 64 bits) and clears. Display memory uses it so a static screen costs nothing. */
+#define KD_VM_MEM_READONLY 1u
+#define KD_VM_MEM_LOG_DIRTY 2u
+int kd_vm_map_memory_flags(struct kd_vm *vm, uint64_t gpa, uint64_t size, void *hva, unsigned flags,
+			   GError **err);
+bool kd_vm_get_dirty_log(struct kd_vm *vm, int slot, unsigned long *bitmap);
 /* Every KVM memory slot: where, how big, read-only, and whether it is guest RAM. */
 typedef void (*kd_vm_memslot_fn)(uint64_t gpa, uint64_t size, bool readonly, bool ram, void *data);
 void kd_vm_foreach_memslot(struct kd_vm *vm, kd_vm_memslot_fn fn, void *data);

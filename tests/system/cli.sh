@@ -2,7 +2,7 @@
 # The kvmdesk binary's command line: --help, --version, and one-line errors with exit status 2.
 . "$(dirname "$0")/lib.sh"
 
-tap_plan 23
+tap_plan 26
 
 out=$("$KVMDESK" --help 2>&1); status=$?
 if [ $status = 0 ] && echo "$out" | grep -q '^Usage: kvmdesk \[options\]' &&
@@ -55,6 +55,9 @@ if [ -n "$kvm_reason" ]; then
 	for i in $(seq 8); do tap_skip "bad VM configuration $i" "$kvm_reason"; done
 	exit 0
 fi
+check_usage_error "'vmware' is not a display adapter (use cirrus or none)" -vga vmware
+check_usage_error "'gtk' is not a display (use none, curses or sdl)" -display gtk
+check_usage_error "the VM has no display adapter (-vga none)" -vga none -display curses -m 64
 check_usage_error "more than this host can back" -m 100T -display none
 check_usage_error "vCPUs requested; this KVM allows 1 to" -smp 300 -display none
 check_usage_error "cannot read firmware" -bios /nonexistent -display none

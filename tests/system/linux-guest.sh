@@ -13,7 +13,7 @@ reason=$(missing_fakehost)
 [ -z "$reason" ] || tap_skip_all "$reason"
 
 make_initramfs "$FAKEHOST_DIR/l2-init" "$TEST_TMP/l2.cpio" ata_piix sd_mod sr_mod e1000 8139cp \
-	button evdev ||
+	button evdev cirrus ||
 	tap_skip_all "cannot build the guest's initramfs"
 # Images for the IDE run: a 96 MiB disk with a random pattern at sectors 2048-4095 and an ISO.
 disk="$TEST_TMP/disk.img"
@@ -157,13 +157,30 @@ waitfor "KDL2: waiting for the power button" && sleep 1 && hpmon system_powerdow
 wait \$hp
 echo "KDL1: hotplug exit \$?"
 tr -d '\\r' </run/hp.log | sed 's/^/[hotplug] /'
+# Display: Linux's cirrus DRM driver and its framebuffer console on kvmdesk's GD5446, read
+# back through kvmdesk's display interface.
+echo "KDL1: booting cirrus"
+timeout -k 5 120 "$KVMDESK" -m 256M -kernel /run/bzImage -initrd /run/l2.cpio \
+	-append "console=ttyS0 quiet panic=-1 pci=noearly kdcirrus" -nographic -no-reboot \
+	-monitor unix:/run/fb.sock,server,nowait </dev/null >/run/fb.log 2>&1 & fb=\$!
+for i in \$(seq 400); do
+	grep -q "KDL2: cirrus painted" /run/fb.log && break
+	kill -0 \$fb 2>/dev/null || break
+	sleep 0.2
+done
+python3 "$KVMDESK_SRCDIR/tests/system/monitor-client.py" /run/fb.sock "info display" \
+	"screendump /run/fb.ppm" | sed 's/^/[cirrus-mon] /'
+python3 "$KVMDESK_SRCDIR/tests/system/ppm-colors.py" /run/fb.ppm | sed 's/^/KDL1: fbcon /'
+wait \$fb
+echo "KDL1: cirrus exit \$?"
+tr -d '\\r' </run/fb.log | sed 's/^/[cirrus] /'
 timeout -k 5 60 "$KVMDESK" -m 64 -display none -kernel "$KVMDESK_GUEST_DIR/engine.elf" \
 	-append reset=triple -debugcon stdio -device isa-debug-exit </dev/null 2>&1 | sed 's/^/[triple] /'
 exit 0
 SCRIPT
 
 LOG="$TEST_TMP/l1.log"
-tap_plan 28
+tap_plan 30
 # Ten VM runs in one fake host (three of them through SeaBIOS and iPXE) take three to four
 # minutes under TCG: more than the default limit.
 FAKEHOST_TIMEOUT=${FAKEHOST_TIMEOUT:-600}
@@ -181,7 +198,7 @@ fi
 if [ $code != 0 ]; then
 	tap_not_ok "the fake host ran the script (status $code)"
 	tap_diag_file "$LOG" 80
-	for i in $(seq 27); do tap_not_ok "not reached"; done
+	for i in $(seq 29); do tap_not_ok "not reached"; done
 	exit 0
 fi
 tap_ok "the fake host booted, loaded KVM and ran kvmdesk from the host's tree"
@@ -208,13 +225,14 @@ for kernel in bzImage vmlinux; do
 		"0000:00:01.0 0x8086:0x7000 0x1af4:0x1100 0x060100" \
 		"0000:00:01.1 0x8086:0x7010 0x1af4:0x1100 0x010180" \
 		"0000:00:01.3 0x8086:0x7113 0x1af4:0x1100 0x068000" \
+		"0000:00:02.0 0x1013:0x00b8 0x1af4:0x1100 0x030000" \
 		"0000:00:03.0 0x10ec:0x8139 0x1af4:0x1100 0x020000" \
 		"KDL2: acpi tables APIC DSDT FACP FACS"; do
 		echo "$out" | grep -qF "$want" || missing="$missing [$want]"
 	done
 	n=$(echo "$out" | grep -c 'KDL2: pci ')
-	if [ -z "$missing" ] && [ "$n" = 5 ]; then
-		tap_ok "$kernel: /sys/bus/pci/devices has the four chipset functions and the default RTL8139; ACPI tables found"
+	if [ -z "$missing" ] && [ "$n" = 6 ]; then
+		tap_ok "$kernel: /sys/bus/pci/devices has the four chipset functions, the Cirrus VGA and the default RTL8139; ACPI tables found"
 	else
 		tap_not_ok "$kernel: $n PCI functions, missing$missing"
 		echo "$out" | grep 'KDL2' | sed 's/^/# /'
@@ -351,6 +369,24 @@ if grep -q '^KDL1: hotplug exit 0$' "$LOG" && echo "$hp" | grep -q 'KDL2: power 
 	tap_ok "system_powerdown: Linux sees the power button and powers off; kvmdesk exits 0"
 else
 	tap_not_ok "system_powerdown: $(grep '^KDL1: hotplug exit' "$LOG"), $(echo "$hp" | grep 'power button')"
+fi
+# Display: the cirrus DRM driver binds and its console shows in kvmdesk's display.
+fb=$(grep '^\[cirrus' "$LOG")
+if echo "$fb" | grep -q 'KDL2: cirrus driver cirrus fb cirrusdrmfb' &&
+	echo "$fb" | grep -q '\[cirrus-mon\] mode: graphics [0-9]*x[0-9]* pixels, \(16\|24\|32\) bpp'; then
+	tap_ok "cirrus: Linux binds its cirrus DRM driver (fb0); kvmdesk shows a $(echo "$fb" | sed -n 's/.*mode: graphics \([0-9x]*\) pixels, \([0-9]*\) bpp.*/\1 \2-bit/p') linear mode"
+else
+	tap_not_ok "cirrus: $(echo "$fb" | grep -E 'cirrus driver|mode:' | tr '\n' ' ')"
+fi
+# The console painted blue with one white line: most pixels blue, white ones in the top line.
+stats=$(sed -n 's/^KDL1: fbcon //p' "$LOG")
+blue=$(echo "$stats" | sed -n 's/.* blue \([0-9.]*\) .*/\1/p')
+top=$(echo "$stats" | sed -n 's/.* white_top \([0-9]*\) .*/\1/p')
+if [ -n "$blue" ] && awk -v b="$blue" 'BEGIN { exit !(b > 0.8) }' && [ "${top:-0}" -gt 200 ] &&
+	grep -q '^KDL1: cirrus exit 0$' "$LOG"; then
+	tap_ok "cirrus: the framebuffer console's blue screen and white marker line are in kvmdesk's screendump ($stats)"
+else
+	tap_not_ok "cirrus: fbcon in the screendump: '$stats', $(grep '^KDL1: cirrus exit' "$LOG")"
 fi
 if grep -q '^\[triple\] reset: second boot after reset=triple' "$LOG" &&
 	grep -q '^\[triple\] kd: exit 0' "$LOG"; then

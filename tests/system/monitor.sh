@@ -23,7 +23,7 @@ wait_for_log() {
 	return 1
 }
 
-tap_plan 20
+tap_plan 22
 # SeaBIOS waits forever after the failed boot (-1): the VM stays up for the monitor. It tries
 # only the CD-ROM (strict=on): this host's KVM cannot run iPXE's network boot.
 run_with_timeout 120 "$KVMDESK" -m 128 -display none -S -boot order=d,strict=on,reboot-timeout=-1 \
@@ -47,6 +47,24 @@ if wait_for_log "No bootable device" && [ "$(mon "info status" | section "info s
 	tap_ok "cont: SeaBIOS runs to 'No bootable device' and the VM is running"
 else
 	tap_not_ok "cont"; tap_diag_file "$LOG"
+fi
+
+# The screen after POST, read through the display interface (not guest memory): SeaBIOS's
+# banner in the text grid, and a screendump of it.
+t=$(mon "info display" "screendump $TEST_TMP/post.ppm")
+if echo "$t" | section "info display" | grep -q '^row 0: SeaBIOS (version ' &&
+	echo "$t" | section "info display" | grep -q '^mode: text 80x25 cells, 720x400 pixels$' &&
+	echo "$t" | section "info display" | grep -q '^row [0-9]*: No bootable device\.$'; then
+	tap_ok "info display: SeaBIOS's banner and 'No bootable device.' in the 80x25 text grid"
+else
+	tap_not_ok "info display after POST"; echo "$t" | sed 's/^/# /'
+fi
+if [ "$(head -c 15 "$TEST_TMP/post.ppm" 2>/dev/null)" = "$(printf 'P6\n720 400\n255\n')" ] &&
+	[ "$(stat -c %s "$TEST_TMP/post.ppm")" = $((15 + 720 * 400 * 3)) ] &&
+	python3 "$KVMDESK_SRCDIR/tests/system/ppm-colors.py" "$TEST_TMP/post.ppm" >/dev/null; then
+	tap_ok "screendump: the text screen as a 720x400 PPM"
+else
+	tap_not_ok "screendump of the text screen"; ls -l "$TEST_TMP/post.ppm" | sed 's/^/# /'
 fi
 
 mon "info pci" | section "info pci" >"$TEST_TMP/info-pci"
