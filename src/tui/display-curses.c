@@ -22,6 +22,8 @@
 #include "i18n.h"
 #include "tui/screen-render.h"
 #include "vm/vm.h"
+/* Last: it defines a macro for every terminfo capability (cursor_visible, lines, ...). */
+#include <term.h>
 
 #define REFRESH_MS 33 /* 30 Hz */
 /* How long ncurses waits after an ESC for the rest of a function key's sequence. */
@@ -369,6 +371,11 @@ static gboolean on_input(gint fd, GIOCondition condition, gpointer data)
 	wint_t ch;
 	int type;
 
+	if (cd->ended) {
+		/* The terminal was given back: reading would take curses mode up again. */
+		cd->input_source = 0;
+		return G_SOURCE_REMOVE;
+	}
 	set_term(cd->screen);
 	while (!cd->quitting && (type = wget_wch(stdscr, &ch)) != ERR) {
 		got = true;
@@ -409,7 +416,7 @@ static gboolean on_input(gint fd, GIOCondition condition, gpointer data)
 
 static bool open_terminal(struct kd_curses_display *cd, GError **err)
 {
-	int in = dup(cd->in_fd), out = dup(cd->out_fd);
+	int in = dup(cd->in_fd), out = dup(cd->out_fd), found = 0;
 
 	if (in >= 0)
 		cd->in = fdopen(in, "r");
@@ -424,7 +431,11 @@ static bool open_terminal(struct kd_curses_display *cd, GError **err)
 			close(out);
 		return false;
 	}
-	cd->screen = newterm(NULL, cd->out, cd->in);
+	/* Asked first with setupterm(), which can say no without leaking what newterm() would. */
+	if (setupterm(NULL, out, &found) == OK)
+		del_curterm(cur_term);
+	if (found == 1)
+		cd->screen = newterm(NULL, cd->out, cd->in);
 	if (!cd->screen) {
 		g_set_error(err, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
 			    _("-display curses: the terminal type '%s' is not in the terminfo "

@@ -2,7 +2,8 @@
  * `-display curses` on a pseudo-terminal: the guest's text reaches the terminal, keys typed on
  * it reach a real machine's i8042 as scan code set 2 (printable, shifted, control, Alt, escape
  * sequences of function keys), the Ctrl+A prefix quits or sends itself, a resize is followed,
- * and the terminal is given back. Needs /dev/kvm (the machine is a real VM).
+ * and the terminal is given back; a file or an unknown terminal type is refused. The terminal
+ * test needs /dev/kvm (the machine is a real VM).
  */
 #include "config.h"
 
@@ -236,10 +237,29 @@ static void test_not_a_terminal(void)
 	close(fd);
 }
 
+static void test_unknown_terminal(void)
+{
+	g_autoptr(GError) err = NULL;
+	int master = posix_openpt(O_RDWR | O_NOCTTY), slave;
+
+	g_assert_cmpint(master, >=, 0);
+	g_assert_cmpint(grantpt(master), ==, 0);
+	g_assert_cmpint(unlockpt(master), ==, 0);
+	slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+	g_assert_cmpint(slave, >=, 0);
+	g_setenv("TERM", "no-such-terminal", TRUE);
+	g_assert_null(kd_curses_display_new_on(NULL, NULL, slave, slave, on_quit, NULL, &err));
+	g_assert_error(err, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+	g_assert_nonnull(strstr(err->message, "no-such-terminal"));
+	close(slave);
+	close(master);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/display-curses/terminal", test_terminal);
 	g_test_add_func("/display-curses/not-a-terminal", test_not_a_terminal);
+	g_test_add_func("/display-curses/unknown-terminal", test_unknown_terminal);
 	return g_test_run();
 }

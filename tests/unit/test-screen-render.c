@@ -587,6 +587,11 @@ static void test_draw_graphics(void)
 	f.generation += 2;
 	kd_screen_render_draw(r, pane, &f, false, &used, NULL);
 	g_assert_cmpint(cell_at(pane, 0, 31).bg, ==, 231);
+	/* The same when the generation moved by one with nothing marked as changed. */
+	fill(&f, 0, 44, 4, 4, 0xFFFF00);
+	f.generation++;
+	kd_screen_render_draw(r, pane, &f, false, &used, NULL);
+	g_assert_cmpint(cell_at(pane, 11, 0).bg, ==, 226);
 
 	/* Without Unicode: a brightness ramp. */
 	kd_screen_render_free(r);
