@@ -123,6 +123,20 @@ void kd_display_frame_damage(struct kd_display_frame *f, unsigned x, unsigned y,
 	f->dirty_h = y1 - f->dirty_y;
 }
 
+static void notify(struct kd_display *d)
+{
+	const struct kd_display_frame *f = &d->frame;
+
+	d->notified_once = true;
+	d->notified_generation = f->generation;
+	/* A listener may remove itself (or another) while being called: index afresh. */
+	for (guint i = 0; i < d->listeners->len; i++) {
+		struct listener l = g_array_index(d->listeners, struct listener, i);
+
+		l.fn(f, l.data);
+	}
+}
+
 const struct kd_display_frame *kd_display_refresh(struct kd_display *d, bool full)
 {
 	struct kd_display_frame *f = &d->frame;
@@ -135,6 +149,10 @@ const struct kd_display_frame *kd_display_refresh(struct kd_display *d, bool ful
 	kd_vm_unlock(d->vm);
 	if (f->generation == before && (f->dirty_w || f->text_changed))
 		f->generation++;
+	/* Whoever asked (screendump, info display, the timer), listeners see every change with
+	 * its damage: the next refresh resets it. */
+	if (d->listeners->len && (f->generation != d->notified_generation || !d->notified_once))
+		notify(d);
 	return f;
 }
 
@@ -150,18 +168,8 @@ void kd_display_describe(struct kd_display *d, GString *out)
 static gboolean on_timer(gpointer data)
 {
 	struct kd_display *d = data;
-	const struct kd_display_frame *f = kd_display_refresh(d, !d->notified_once);
 
-	if (d->notified_once && f->generation == d->notified_generation)
-		return G_SOURCE_CONTINUE;
-	d->notified_once = true;
-	d->notified_generation = f->generation;
-	/* A listener may remove itself (or another) while being called: index afresh. */
-	for (guint i = 0; i < d->listeners->len; i++) {
-		struct listener l = g_array_index(d->listeners, struct listener, i);
-
-		l.fn(f, l.data);
-	}
+	kd_display_refresh(d, !d->notified_once);
 	return G_SOURCE_CONTINUE;
 }
 

@@ -58,8 +58,9 @@ struct kd_screen_style {
 };
 
 /* attr: the cell's attribute byte; blink: bit 7 blinks (else brightens the background);
- * colors: COLORS, 0 for monochrome; palette: the frame's 16 colours, used when the terminal
- * can show them (256 colours and a guest that changed them, or direct colour), may be NULL. */
+ * colors: COLORS, 0 for monochrome; palette: the frame's 16 colours to show instead of the
+ * terminal's own 16 (only with 256 colours or more; the renderer passes them when the guest
+ * changed its palette or the terminal takes RGB), or NULL. */
 void kd_screen_text_style(uint8_t attr, bool blink, int colors, const uint32_t *palette,
 			  struct kd_screen_style *style);
 
