@@ -165,7 +165,8 @@ static void update_text(struct kd_vga *vga, struct kd_display_frame *f, bool red
 	if (cvisible) {
 		uint32_t fg = attr_color(vga, t->cells[crow * cols + ccol].attr & 0x0F);
 
-		for (unsigned s = cstart; s <= t->cursor_end; s++)
+		/* The frame may be cut to its maximum height below a tall guest grid. */
+		for (unsigned s = cstart; s <= t->cursor_end && crow * chh + s < f->height; s++)
 			for (unsigned x = 0; x < cw; x++)
 				f->pixels[(size_t)(crow * chh + s) * f->width + ccol * cw + x] = fg;
 	}
