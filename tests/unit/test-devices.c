@@ -199,7 +199,9 @@ static void test_pci_ports(void)
 	g_assert_cmphex(in(m, 0xCFC, 4), ==, 0xFFFFFFFF);
 	out(m, 0xCF8, 0x80011000, 4); /* bus 1 */
 	g_assert_cmphex(in(m, 0xCFC, 4), ==, 0xFFFFFFFF);
-	out(m, 0xCF8, 0x80001000, 4); /* 00:02.0: empty */
+	out(m, 0xCF8, 0x80001000, 4); /* 00:02.0: the Cirrus VGA */
+	g_assert_cmphex(in(m, 0xCFC, 4), ==, 0x00B81013);
+	out(m, 0xCF8, 0x80002000, 4); /* 00:04.0: empty */
 	g_assert_cmphex(in(m, 0xCFC, 4), ==, 0xFFFFFFFF);
 	release(m, kvm);
 }
