@@ -48,15 +48,15 @@ check_usage_error "-serial: 'bogus' is not a character device" -serial bogus
 check_usage_error "-initrd needs -kernel" -initrd /etc/hostname
 check_usage_error "-boot: invalid boot device 'x'" -boot order=x
 check_usage_error "kvmdesk's monitor socket is a server" -monitor unix:$TEST_TMP/m.sock
+check_usage_error "'vmware' is not a display adapter (use cirrus or none)" -vga vmware
+check_usage_error "'gtk' is not a display (use none, curses or sdl)" -display gtk
 
 # These need the VM to be built, so KVM.
 kvm_reason=$(missing_kvm)
 if [ -n "$kvm_reason" ]; then
-	for i in $(seq 8); do tap_skip "bad VM configuration $i" "$kvm_reason"; done
+	for i in $(seq 9); do tap_skip "bad VM configuration $i" "$kvm_reason"; done
 	exit 0
 fi
-check_usage_error "'vmware' is not a display adapter (use cirrus or none)" -vga vmware
-check_usage_error "'gtk' is not a display (use none, curses or sdl)" -display gtk
 check_usage_error "the VM has no display adapter (-vga none)" -vga none -display curses -m 64
 check_usage_error "more than this host can back" -m 100T -display none
 check_usage_error "vCPUs requested; this KVM allows 1 to" -smp 300 -display none
