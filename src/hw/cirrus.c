@@ -63,8 +63,9 @@ struct cirrus {
 	struct kd_io_region *lfb; /* BAR 0 when trapped (and the BLT aperture) */
 	uint64_t lfb_address; /* KD_PCI_BAR_UNMAPPED when not */
 	int lfb_slot;
-	int bank_slot[2]; /* direct mappings of the 0xA0000 banks */
-	uint32_t bank_offset[2];
+	/* Direct mappings of the legacy window (Cirrus banks, or chain-4 mode 13h). */
+	int win_slot[2];
+	uint32_t win_offset[2], win_size[2];
 	unsigned long *dirty_log;
 	uint8_t hidden_dac;
 	unsigned hidden_dac_reads;
@@ -112,28 +113,57 @@ static void unmap_slot(struct cirrus *s, int *slot)
 	}
 }
 
+/* What the legacy window shows as plain memory: 32 KiB per Cirrus bank in packed modes, or
+ * the chain-4 plane layout (mode 13h), which is video memory byte for byte. Every other mode
+ * needs the core's planar logic and traps. */
+static unsigned window_layout(const struct cirrus *s, uint32_t offset[2], uint32_t size[2])
+{
+	const uint8_t *gr = s->vga.gr, *sr = s->vga.sr;
+	unsigned map = (gr[0x06] >> 2) & 3;
+
+	if (!direct_access_ok(s))
+		return 0;
+	if (extended_mode(s)) {
+		if (map != 1 || !(gr[0x06] & 0x01))
+			return 0;
+		for (unsigned b = 0; b < 2; b++) {
+			offset[b] = bank_base(s, b);
+			size[b] = offset[b] + 0x8000 <= VRAM_SIZE ? 0x8000 : 0;
+		}
+		return 2;
+	}
+	if ((sr[0x04] & 0x08) && (sr[0x02] & 0x0F) == 0x0F && map <= 1) {
+		offset[0] = 0;
+		size[0] = map == 0 ? 0x20000 : 0x10000;
+		return 1;
+	}
+	return 0;
+}
+
 static void update_mappings(struct cirrus *s)
 {
 	bool direct = direct_access_ok(s);
 	bool lfb = direct && s->lfb_address != KD_PCI_BAR_UNMAPPED;
-	bool banks = direct && extended_mode(s) && ((s->vga.gr[0x06] >> 2) & 3) == 1 &&
-		     s->vga.gr[0x06] & 0x01;
+	uint32_t offset[2] = { 0, 0 }, size[2] = { 0, 0 };
+	unsigned n = window_layout(s, offset, size);
 
 	if (!lfb)
 		unmap_slot(s, &s->lfb_slot);
 	else if (s->lfb_slot < 0)
 		s->lfb_slot = kd_vm_map_memory_flags(s->m->vm, s->lfb_address, VRAM_SIZE, s->vram,
 						     KD_VM_MEM_LOG_DIRTY, NULL);
-	for (unsigned b = 0; b < 2; b++) {
-		uint32_t base = bank_base(s, b);
+	for (unsigned w = 0; w < 2; w++) {
+		bool want = w < n && size[w];
 
-		if (!banks || base != s->bank_offset[b] || base + 0x8000 > VRAM_SIZE)
-			unmap_slot(s, &s->bank_slot[b]);
-		if (banks && s->bank_slot[b] < 0 && base + 0x8000 <= VRAM_SIZE) {
-			s->bank_slot[b] =
-				kd_vm_map_memory_flags(s->m->vm, 0xA0000 + 0x8000 * b, 0x8000,
-						       s->vram + base, KD_VM_MEM_LOG_DIRTY, NULL);
-			s->bank_offset[b] = base;
+		if (s->win_slot[w] >= 0 &&
+		    (!want || offset[w] != s->win_offset[w] || size[w] != s->win_size[w]))
+			unmap_slot(s, &s->win_slot[w]);
+		if (want && s->win_slot[w] < 0) {
+			s->win_slot[w] = kd_vm_map_memory_flags(s->m->vm, 0xA0000 + 0x8000 * w,
+								size[w], s->vram + offset[w],
+								KD_VM_MEM_LOG_DIRTY, NULL);
+			s->win_offset[w] = offset[w];
+			s->win_size[w] = size[w];
 		}
 	}
 }
@@ -161,8 +191,8 @@ static void sync_dirty(void *opaque)
 	uint32_t offset, length;
 
 	fold_log(s, s->lfb_slot, 0, VRAM_SIZE);
-	for (unsigned b = 0; b < 2; b++)
-		fold_log(s, s->bank_slot[b], s->bank_offset[b], 0x8000);
+	for (unsigned w = 0; w < 2; w++)
+		fold_log(s, s->win_slot[w], s->win_offset[w], s->win_size[w]);
 	if (kd_cirrus_blt_take_dirty(s->blt, &offset, &length)) {
 		if (offset + length > VRAM_SIZE) {
 			kd_vga_mark_dirty(&s->vga, offset, VRAM_SIZE - offset);
@@ -257,6 +287,12 @@ static bool ext_reg_write(void *opaque, enum kd_vga_reg_kind kind, uint8_t index
 	case KD_VGA_SR:
 		if (index == SR_UNLOCK) {
 			s->vga.sr[SR_UNLOCK] = (value & 0x17) == 0x12 ? 0x12 : 0x0F;
+			return true;
+		}
+		if (index == 0x02 || index == 0x04) {
+			/* Map mask and memory mode decide whether the window can be plain memory. */
+			s->vga.sr[index] = value & (index == 0x02 ? 0x0F : 0x0E);
+			update_mappings(s);
 			return true;
 		}
 		if (index < 0x07)
@@ -698,8 +734,8 @@ static void cirrus_destroy(struct kd_device *dev)
 		s->m->display = NULL;
 	kd_display_free(s->display);
 	unmap_slot(s, &s->lfb_slot);
-	unmap_slot(s, &s->bank_slot[0]);
-	unmap_slot(s, &s->bank_slot[1]);
+	unmap_slot(s, &s->win_slot[0]);
+	unmap_slot(s, &s->win_slot[1]);
 	if (s->pci.bus)
 		kd_pci_unplug(&s->pci);
 	kd_vga_cleanup(&s->vga);
@@ -721,7 +757,7 @@ struct kd_display *kd_cirrus_create(struct kd_machine *m, const char *romfile, G
 
 	s->m = m;
 	s->name = "cirrus-vga";
-	s->lfb_slot = s->bank_slot[0] = s->bank_slot[1] = -1;
+	s->lfb_slot = s->win_slot[0] = s->win_slot[1] = -1;
 	s->lfb_address = KD_PCI_BAR_UNMAPPED;
 	s->blt = kd_cirrus_blt_new();
 	s->dirty_log = g_new0(unsigned long, VRAM_SIZE / 4096 / (8 * sizeof(unsigned long)) + 1);

@@ -80,10 +80,15 @@ while True:
 open("/run/up.bin", "wb").write(d)
 PY
 python3 /run/receiver.py & recv=\$!
-# And a client that comes in through hostfwd once the guest listens (retrying until then).
+# And a client that comes in through hostfwd once the guest listens (retrying until then; it
+# starts before the PXE runs, and a loaded host can take minutes to get there: the net run's
+# end kills it anyway).
 python3 -c 'import socket, time
-end = time.monotonic() + 300
+start = time.monotonic()
+end = start + 900
+tries = 0
 while time.monotonic() < end:
+    tries += 1
     try:
         c = socket.create_connection(("127.0.0.1", 2222), timeout=20)
         d = b""
@@ -98,7 +103,8 @@ while time.monotonic() < end:
             break
     except OSError:
         pass
-    time.sleep(0.5)' & fwd=\$!
+    time.sleep(0.5)
+open("/run/fwd.why", "w").write("%d tries, %.0f s" % (tries, time.monotonic() - start))' & fwd=\$!
 sleep 1
 # Network boot first: SeaBIOS runs iPXE from the e1000's ROM, iPXE gets a lease and loads the
 # PXE program from the user-mode backend's TFTP server; it exits with 0x23 (status 71).
@@ -114,7 +120,7 @@ timeout -k 5 120 "$KVMDESK" -m 256M -kernel /run/bzImage -initrd /run/l2.cpio \\
 	-net nic,model=e1000 -net user,hostfwd=tcp:127.0.0.1:2222-:22 </dev/null 2>&1 | sed 's/^/[net] /'
 kill \$recv \$fwd 2>/dev/null
 wait \$recv \$fwd
-echo "KDL1: through hostfwd \$(md5sum </run/fwd.bin 2>/dev/null | cut -d' ' -f1)"
+echo "KDL1: through hostfwd \$(md5sum </run/fwd.bin 2>/dev/null | cut -d' ' -f1) (client: \$(cat /run/fwd.why 2>/dev/null || echo killed before done))"
 echo "KDL1: received \$(md5sum </run/up.bin 2>/dev/null | cut -d' ' -f1) \$(wc -c </run/up.bin 2>/dev/null)"
 # The same through the RTL8139 (Linux's 8139cp takes revision 0x20), and its iPXE ROM.
 rm -f /run/up.bin
@@ -315,7 +321,7 @@ fi
 if [ -n "$up" ] && grep -q "^KDL1: through hostfwd $up" "$LOG"; then
 	tap_ok "net: hostfwd=tcp:127.0.0.1:2222-:22: the host connects to the guest's port 22"
 else
-	tap_not_ok "net: hostfwd: $(grep '^KDL1: through hostfwd' "$LOG")"
+	tap_not_ok "net: hostfwd: $(grep '^KDL1: through hostfwd' "$LOG"), $(grep 'KDL2: nc on 22' "$LOG")"
 fi
 # RTL8139: Linux's 8139cp (C+ mode) and iPXE's driver.
 n8139=$(grep '^\[net8139\]' "$LOG" | tr -d '\r')
