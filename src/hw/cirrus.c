@@ -58,7 +58,7 @@ struct cirrus {
 	struct kd_machine *m;
 	uint8_t *vram;
 	GBytes *rom;
-	struct kd_io_region *rom_region;
+	struct kd_pci_rom *rom_map;
 	struct kd_io_region *mmio; /* BAR 1 */
 	struct kd_io_region *lfb; /* BAR 0 when trapped (and the BLT aperture) */
 	uint64_t lfb_address; /* KD_PCI_BAR_UNMAPPED when not */
@@ -741,7 +741,7 @@ static void cirrus_destroy(struct kd_device *dev)
 	kd_vga_cleanup(&s->vga);
 	kd_io_region_free(s->lfb);
 	kd_io_region_free(s->mmio);
-	kd_io_region_free(s->rom_region);
+	kd_pci_rom_free(s->rom_map);
 	if (s->rom)
 		g_bytes_unref(s->rom);
 	kd_cirrus_blt_free(s->blt);
@@ -785,7 +785,7 @@ struct kd_display *kd_cirrus_create(struct kd_machine *m, const char *romfile, G
 			g_prefix_error(err, _("the Cirrus VGA BIOS (package seabios): "));
 			goto fail;
 		}
-		s->rom_region = kd_pci_rom_attach(&s->pci, "cirrus-rom", s->rom);
+		s->rom_map = kd_pci_rom_attach(m->vm, &s->pci, "cirrus-rom", s->rom);
 	}
 	if (!kd_pci_plug(m->pci, &s->pci, PCI_DEVFN(2, 0), err))
 		goto fail;

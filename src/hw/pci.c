@@ -186,7 +186,7 @@ static void unmap_bar(struct kd_pci_device *dev, int n)
 		return;
 	if (bar->region)
 		kd_bus_unmap(bar->region);
-	else if (bar->unmap)
+	if (bar->unmap)
 		bar->unmap(dev, n);
 	bar->address = KD_PCI_BAR_UNMAPPED;
 }
@@ -213,6 +213,8 @@ static void update_bars(struct kd_pci_device *dev)
 			/* A guest may point two BARs at one place; the later one stays off. */
 			if (!kd_bus_map(space, bar->region, target, NULL))
 				continue;
+			if (bar->map)
+				bar->map(dev, n, target);
 		} else if (bar->map) {
 			bar->map(dev, n, target);
 		}

@@ -71,9 +71,11 @@ struct kd_pci_bar {
 	uint64_t size; /* a power of two */
 	/* A trapped BAR dispatches through this region (moved on the I/O or MMIO bus)... */
 	struct kd_io_region *region;
-	/* ...or the device maps it itself (RAM-backed BARs): called on every change. */
+	/* ...or the device maps it itself (RAM-backed BARs): called on every change. With a
+	 * region too, they are called besides it (memory laid over the trapped region). */
 	void (*map)(struct kd_pci_device *dev, int bar, uint64_t address);
 	void (*unmap)(struct kd_pci_device *dev, int bar);
+	void *map_opaque; /* for map/unmap, when dev->opaque is the device's */
 	uint64_t address; /* where it is mapped now, KD_PCI_BAR_UNMAPPED when not */
 };
 

@@ -590,11 +590,19 @@ bool kd_vga_init(struct kd_vga *vga, struct kd_machine *m, uint8_t *vram, uint32
 		kd_vga_cleanup(vga);
 		return false;
 	}
+	/* Window writes only store (latches and modes are applied when they are dispatched, in
+	 * order, before any read or register access is handled): KVM queues them instead of
+	 * exiting, as QEMU does. A BIOS clearing the text screen costs one exit per ring's
+	 * worth of writes instead of one per word. */
+	vga->window_coalesced = kd_vm_coalesce_mmio(m->vm, 0xA0000, 0x20000);
 	return true;
 }
 
 void kd_vga_cleanup(struct kd_vga *vga)
 {
+	if (vga->window_coalesced)
+		kd_vm_uncoalesce_mmio(vga->m->vm, 0xA0000, 0x20000);
+	vga->window_coalesced = false;
 	kd_io_region_free(vga->ports);
 	kd_io_region_free(vga->window);
 	vga->ports = vga->window = NULL;

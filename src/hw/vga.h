@@ -67,6 +67,7 @@ struct kd_vga {
 
 	struct kd_io_region *ports; /* 0x3B0-0x3DF */
 	struct kd_io_region *window; /* 0xA0000-0xBFFFF */
+	bool window_coalesced; /* KVM queues guest writes to it */
 
 	/* Rendering state: which pages of video memory changed since the last refresh (4 KiB
 	 * each), whether registers or palette changed, and the previous picture's key facts. */

@@ -654,6 +654,28 @@ void kd_vm_uncoalesce_pio(struct kd_vm *vm, uint16_t port, unsigned len)
 		g_warning("cannot stop coalescing ports %#x+%u: %s", port, len, g_strerror(errno));
 }
 
+bool kd_vm_coalesce_mmio(struct kd_vm *vm, uint64_t addr, uint32_t len)
+{
+	struct kvm_coalesced_mmio_zone zone = { .addr = addr, .size = len };
+
+	/* The ring lives in the first vCPU's mapping, set up only where KVM coalesces ports
+	 * too; without it the writes would queue with nobody draining them. */
+	if (kd_kvm_check_extension(vm->kvm, KVM_CAP_COALESCED_MMIO) <= 0 ||
+	    kd_kvm_check_extension(vm->kvm, KVM_CAP_COALESCED_PIO) <= 0)
+		return false;
+	return ioctl(vm->fd, KVM_REGISTER_COALESCED_MMIO, &zone) == 0;
+}
+
+void kd_vm_uncoalesce_mmio(struct kd_vm *vm, uint64_t addr, uint32_t len)
+{
+	struct kvm_coalesced_mmio_zone zone = { .addr = addr, .size = len };
+
+	kd_vm_drain_coalesced(vm);
+	if (ioctl(vm->fd, KVM_UNREGISTER_COALESCED_MMIO, &zone) < 0 && errno != ENXIO)
+		g_warning("cannot stop coalescing MMIO %#" PRIx64 "+%u: %s", addr, len,
+			  g_strerror(errno));
+}
+
 void kd_vm_unlock(struct kd_vm *vm)
 {
 	pthread_mutex_unlock(&vm->lock);

@@ -146,6 +146,10 @@ void kd_vm_remove_ioeventfd(struct kd_vm *vm, const struct kd_ioeventfd *io);
  * and sees them applied. Returns false when KVM cannot do it; the ports then exit as before. */
 bool kd_vm_coalesce_pio(struct kd_vm *vm, uint16_t port, unsigned len);
 void kd_vm_uncoalesce_pio(struct kd_vm *vm, uint16_t port, unsigned len);
+/* The same for guest writes to MMIO [addr, addr + len): for memory whose writes only store
+ * (a display's legacy window); every read still exits and sees them applied. */
+bool kd_vm_coalesce_mmio(struct kd_vm *vm, uint64_t addr, uint32_t len);
+void kd_vm_uncoalesce_mmio(struct kd_vm *vm, uint64_t addr, uint32_t len);
 
 /* MSI routes: a GSI whose injection delivers the message (address, data). Returns the GSI
  * (>= 24), or -1 with err when the routing table is full. */

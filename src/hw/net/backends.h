@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct kd_pci_rom;
 struct kd_machine;
 struct kd_netdev_config;
 struct kd_nic_config;
@@ -22,7 +23,7 @@ struct kd_pci_device;
 /* What a NIC model holds besides its registers (nic.c). */
 struct kd_nic_parts {
 	GBytes *rom; /* the option ROM, or NULL */
-	struct kd_io_region *rom_region;
+	struct kd_pci_rom *rom_map; /* its ROM BAR */
 	struct kd_net_port *port;
 };
 

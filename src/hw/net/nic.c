@@ -56,7 +56,7 @@ bool kd_nic_attach(struct kd_machine *m, struct kd_pci_device *pci, const struct
 	if (!load_rom(cfg->romfile, rom_name, &parts->rom, err))
 		return false;
 	if (parts->rom)
-		parts->rom_region = kd_pci_rom_attach(pci, region_name, parts->rom);
+		parts->rom_map = kd_pci_rom_attach(m->vm, pci, region_name, parts->rom);
 	slot = cfg->slot >= 0 ? cfg->slot : kd_pci_bus_free_slot(m->pci, FIRST_NIC_SLOT);
 	if (slot < 0) {
 		g_set_error(err, KD_VM_ERROR, KD_VM_ERROR_CONFIG, _("no free PCI slot for the %s"),
@@ -77,7 +77,7 @@ bool kd_nic_attach(struct kd_machine *m, struct kd_pci_device *pci, const struct
 void kd_nic_detach(struct kd_pci_device *pci, struct kd_nic_parts *parts)
 {
 	kd_pci_unplug(pci);
-	kd_io_region_free(parts->rom_region);
+	kd_pci_rom_free(parts->rom_map);
 	kd_net_port_free(parts->port);
 	if (parts->rom)
 		g_bytes_unref(parts->rom);
