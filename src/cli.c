@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "vmdef.h"
 
 GQuark kd_cli_error_quark(void)
 {
@@ -548,9 +549,15 @@ static bool apply_force(struct kd_config *cfg, const char *value, GError **err)
 	return true;
 }
 
+static bool apply_vm(struct kd_config *cfg, const char *value, GError **err);
+
 static const struct kd_cli_option program_options[] = {
 	{ "help", "h", NULL, N_("show this help and exit"), apply_help },
 	{ "version", "V", NULL, N_("show the version and exit"), apply_version },
+	{ "vm", NULL, "NAME",
+	  N_("start the saved VM NAME ($XDG_CONFIG_HOME/kvmdesk/vms/NAME.vm); options after it "
+	     "override its settings"),
+	  apply_vm },
 	{ "m", NULL, "SIZE", N_("guest RAM: 128 (MiB), 512M, 3G; default 128M"), apply_memory },
 	{ "smp", NULL, "N", N_("number of virtual CPUs (default 1)"), apply_smp },
 	{ "name", NULL, "NAME", N_("name of the VM, for messages and window titles"), apply_name },
@@ -644,6 +651,61 @@ static const struct kd_cli_option program_options[] = {
 	{ "accel", NULL, "kvm", N_("accepted for QEMU compatibility: only kvm"), apply_accel },
 	{ NULL },
 };
+
+/* "--vm NAME: no saved VM (looked for PATH); saved VMs: a, b" */
+static void vm_not_found(const char *name, const char *path, GError **err)
+{
+	g_autofree char *dir = kd_vmdef_dir();
+	g_auto(GStrv) names = kd_vmdef_list_in(dir);
+	g_autofree char *list = g_strjoinv(", ", names);
+
+	g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+		    _("-vm %s: no saved VM of that name (looked for %s); saved VMs: %s"), name,
+		    path, names[0] ? list : _("none yet"));
+}
+
+/* --vm NAME: the definition's equivalent command line goes through this same table, so the
+ * options after --vm override it as they would override earlier options. */
+static bool apply_vm(struct kd_config *cfg, const char *value, GError **err)
+{
+	g_autofree char *dir = kd_vmdef_dir();
+	g_autofree char *path = NULL;
+	g_autoptr(kd_vmdef) def = NULL;
+	g_auto(GStrv) args = NULL;
+	g_autofree char **kept = NULL;
+	GError *cause = NULL;
+	guint argc;
+
+	path = kd_vmdef_path_in(dir, value, &cause);
+	if (path)
+		def = kd_vmdef_load_file(path, NULL, &cause);
+	if (!def) {
+		if (g_error_matches(cause, KD_VMDEF_ERROR, KD_VMDEF_ERROR_NOT_FOUND))
+			vm_not_found(value, path, err);
+		else
+			g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE, "-vm %s: %s", value,
+				    cause->message);
+		g_error_free(cause);
+		return false;
+	}
+	if (!kd_vmdef_check(def, NULL, &cause)) {
+		g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE, "-vm %s: %s: %s", value,
+			    path, cause->message);
+		g_error_free(cause);
+		return false;
+	}
+	/* The configuration points into argv: its strings must outlive this function. */
+	args = kd_vmdef_to_argv(def);
+	argc = g_strv_length(args);
+	kept = g_new0(char *, argc + 1);
+	for (guint i = 0; i < argc; i++)
+		kept[i] = (char *)kd_cli_keep(args[i]);
+	if (!kd_cli_parse_with(program_options, (int)argc, kept, cfg, err)) {
+		g_prefix_error(err, "-vm %s: ", value);
+		return false;
+	}
+	return true;
+}
 
 const struct kd_cli_option *kd_cli_options(void)
 {

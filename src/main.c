@@ -168,6 +168,10 @@ static bool start_display(struct session *s, const struct kd_config *cfg, GError
 
 	if (strcmp(display, "none") == 0)
 		return true;
+	/* A display nobody asked for is no reason to fail: without an adapter there is nothing
+	 * to show. */
+	if (!s->machine->display && !cfg->display)
+		return true;
 	if (!s->machine->display) {
 		g_set_error(err, KD_VM_ERROR, KD_VM_ERROR_CONFIG,
 			    _("-display %s: the VM has no display adapter (-vga none)"), display);
@@ -187,6 +191,20 @@ static bool start_display(struct session *s, const struct kd_config *cfg, GError
 	}
 #ifdef HAVE_SDL
 	s->sdl = kd_sdl_display_new(s->machine, s->machine->display, on_display_quit, s, err);
+	if (!s->sdl && !cfg->display) {
+		/* The default window could not open (no usable video driver behind $DISPLAY):
+		 * say so and go on with the terminal, or without a display. */
+		fprintf(stderr, _("%s: no window (%s); "), PACKAGE, (*err)->message);
+		g_clear_error(err);
+		if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && !stdio_taken(cfg)) {
+			fprintf(stderr, _("showing the guest in this terminal\n"));
+			s->curses = kd_curses_display_new(s->machine, s->machine->display,
+							  on_display_quit, s, err);
+			return s->curses != NULL;
+		}
+		fprintf(stderr, _("running without a display\n"));
+		return true;
+	}
 	return s->sdl != NULL;
 #else
 	return true;

@@ -114,6 +114,12 @@ int kd_main(const struct kd_boot_info *boot)
 {
 	kd_printf("selftest: cmdline '%s', %lu KiB above 1 MiB\n", boot->cmdline,
 		  boot->mem_upper_kib);
+	/* idle: a guest that only waits for interrupts, for tests about the VMM around it (the
+	 * monitor fuzzer): long mode keeps clear of this host's emulator defects, which a
+	 * firmware interrupted at random moments can meet (shared/HOST-KVM.md). */
+	if (kd_cmdline_has(boot, "idle"))
+		for (;;)
+			kd_wait_irq();
 	test_formatting();
 	test_cpu_state();
 	test_port_io();

@@ -98,7 +98,7 @@ while time.monotonic() < end:
                 break
             d += b
         c.close()
-        if d:
+        if len(d) >= 524288:
             open("/run/fwd.bin", "wb").write(d)
             break
     except OSError:
