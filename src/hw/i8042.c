@@ -345,6 +345,11 @@ static uint64_t data_read(void *opaque, uint64_t offset, unsigned size)
 	uint8_t v = c->obuf;
 
 	c->status &= ~(STAT_OBF | STAT_AUX_OBF);
+	/* The PIC takes IRQ 1 and 12 by their rising edge: drop the lines before the next queued
+	 * byte raises them again, or a key of several bytes (shift-b: 2A 30) interrupts once and
+	 * the rest waits, and every key after it, behind an interrupt that never comes. */
+	kd_vm_set_irq(c->machine->vm, KBD_IRQ, 0, false);
+	kd_vm_set_irq(c->machine->vm, AUX_IRQ, 0, false);
 	update(c);
 	return v;
 }

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "hw/i8042.h"
 #include "hw/machine.h"
 #include "kd-test.h"
 
@@ -206,6 +207,34 @@ static void test_pci_ports(void)
 	release(m, kvm);
 }
 
+/* Every byte of a multi-byte key raises IRQ 1 anew: the PIC sees edges, and a line that stays
+ * high between two queued bytes would deliver only the first. */
+static void test_i8042_irq_per_byte(void)
+{
+	struct kd_kvm *kvm;
+	struct kd_machine *m;
+	static const uint8_t shift_b[] = { 0x12, 0x32, 0xF0, 0x32, 0xF0, 0x12 };
+	static const uint8_t set1[] = { 0x2A, 0x30, 0xB0, 0xAA };
+	uint64_t raised;
+
+	KD_TEST_REQUIRE_KVM();
+	m = machine(&kvm, 32 * KD_MIB, 1);
+	kd_vm_lock(m->vm);
+	raised = kd_vm_irq_count(m->vm, 1);
+	kd_i8042_put_keycode(m->i8042, shift_b, sizeof(shift_b));
+	kd_vm_unlock(m->vm);
+	for (unsigned i = 0; i < sizeof(set1); i++) {
+		g_assert_cmphex(in(m, 0x64, 1) & 0x01, ==, 0x01);
+		kd_vm_lock(m->vm);
+		g_assert_cmpuint(kd_vm_irq_count(m->vm, 1), ==, raised + i + 1);
+		kd_vm_unlock(m->vm);
+		/* Translated to set 1, as the BIOS leaves the controller. */
+		g_assert_cmphex(in(m, 0x60, 1), ==, set1[i]);
+	}
+	g_assert_cmphex(in(m, 0x64, 1) & 0x01, ==, 0x00);
+	release(m, kvm);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -213,5 +242,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/devices/cmos-memory", test_cmos_memory);
 	g_test_add_func("/devices/rtc-registers", test_rtc_registers);
 	g_test_add_func("/devices/pci-ports", test_pci_ports);
+	g_test_add_func("/devices/i8042-irq-per-byte", test_i8042_irq_per_byte);
 	return g_test_run();
 }
