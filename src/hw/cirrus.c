@@ -479,16 +479,6 @@ static bool ext_linear_mode(void *opaque, struct kd_vga_linear_mode *mode)
 	return true;
 }
 
-static uint32_t cursor_color(const struct cirrus *s, unsigned which)
-{
-	const uint8_t *c = &s->cursor_dac[which * 3];
-	uint32_t rgb = 0;
-
-	for (int i = 0; i < 3; i++)
-		rgb = (rgb << 8) | ((uint32_t)(c[i] & 0x3F) << 2) | ((c[i] & 1u) * 3);
-	return rgb;
-}
-
 /* The hardware cursor (SR12 bit 0): 32x32 or 64x64 two-plane patterns at the end of video
  * memory. Plane bits (0,0) transparent, (1,0) inverts, (0,1) background, (1,1) foreground. */
 static void ext_overlay(void *opaque, struct kd_display_frame *f)
@@ -515,7 +505,7 @@ static void ext_overlay(void *opaque, struct kd_display_frame *f)
 			if (p0 && !p1)
 				*px ^= 0xFFFFFF;
 			else if (p1)
-				*px = cursor_color(s, p0);
+				*px = kd_vga_rgb6(&s->cursor_dac[p0 * 3]);
 		}
 	}
 	kd_display_frame_damage(f, cx, cy, size, size);
@@ -648,12 +638,10 @@ static void mmio_write8(struct cirrus *s, unsigned offset, uint8_t value)
 	index = blt_mmio_gr(offset - 0x100);
 	if (index < 0)
 		return;
-	if (index <= 0x01) {
-		ext_reg_write(s, KD_VGA_GR, (uint8_t)index, value);
+	ext_reg_write(s, KD_VGA_GR, (uint8_t)index, value);
+	/* GR00/GR01 keep all 8 bits for the BLT there; set/reset keeps its 4 as the core would. */
+	if (index <= 0x01)
 		s->vga.gr[index] = value & 0x0F;
-	} else {
-		ext_reg_write(s, KD_VGA_GR, (uint8_t)index, value);
-	}
 }
 
 static uint64_t mmio_read(void *opaque, uint64_t offset, unsigned size)

@@ -113,18 +113,22 @@ void kd_vga_clear_dirty(struct kd_vga *vga)
 	memset(vga->dirty, 0, vga->dirty_words * sizeof(unsigned long));
 }
 
-uint32_t kd_vga_dac_rgb(const struct kd_vga *vga, unsigned index)
+uint32_t kd_vga_rgb6(const uint8_t rgb6[3])
 {
-	const uint8_t *c = &vga->dac[(index & 0xFF) * 3];
 	uint32_t rgb = 0;
 
 	/* 6 bits to 8 as QEMU widens them: the low bit fills the two new ones. */
 	for (int i = 0; i < 3; i++) {
-		uint32_t v = c[i] & 0x3F;
+		uint32_t v = rgb6[i] & 0x3F;
 
 		rgb = (rgb << 8) | (v << 2) | ((v & 1) << 1) | (v & 1);
 	}
 	return rgb;
+}
+
+uint32_t kd_vga_dac_rgb(const struct kd_vga *vga, unsigned index)
+{
+	return kd_vga_rgb6(&vga->dac[(index & 0xFF) * 3]);
 }
 
 /* ------------------------------------------------------------------ registers */

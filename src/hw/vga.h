@@ -100,6 +100,8 @@ void kd_vga_clear_dirty(struct kd_vga *vga);
 /* The DAC entry as 0x00RRGGBB (6-bit components widened the way QEMU shows them, so
  * screendumps of the two compare). */
 uint32_t kd_vga_dac_rgb(const struct kd_vga *vga, unsigned index);
+/* The same for any 6-bit triple (the Cirrus cursor's own colours). */
+uint32_t kd_vga_rgb6(const uint8_t rgb6[3]);
 
 /* The display adapter's update (display.h's kd_display_ops.update). */
 void kd_vga_update(struct kd_vga *vga, struct kd_display_frame *frame, bool full);

@@ -10,6 +10,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "vm/vm.h"
+
 /* KVM_GET_API_VERSION has returned 12 since Linux 2.6.22; anything else is not usable KVM. */
 #define KD_TEST_KVM_API_VERSION 12
 
@@ -66,4 +68,38 @@ char *kd_test_program_missing(const char *program)
 		return NULL;
 	return g_strdup_printf("needs %s, which is not installed (build-aux/install-deps --tests)",
 			       program);
+}
+
+uint32_t kd_test_in(struct kd_vm *vm, uint16_t port, unsigned size)
+{
+	uint32_t v = 0;
+
+	kd_vm_lock(vm);
+	kd_bus_read(kd_vm_pio(vm), port, &v, size);
+	kd_vm_unlock(vm);
+	return v;
+}
+
+void kd_test_out(struct kd_vm *vm, uint16_t port, uint32_t value, unsigned size)
+{
+	kd_vm_lock(vm);
+	kd_bus_write(kd_vm_pio(vm), port, &value, size);
+	kd_vm_unlock(vm);
+}
+
+uint64_t kd_test_mmio_read(struct kd_vm *vm, uint64_t addr, unsigned size)
+{
+	uint64_t v = 0;
+
+	kd_vm_lock(vm);
+	kd_bus_read(kd_vm_mmio(vm), addr, &v, size);
+	kd_vm_unlock(vm);
+	return v;
+}
+
+void kd_test_mmio_write(struct kd_vm *vm, uint64_t addr, uint64_t value, unsigned size)
+{
+	kd_vm_lock(vm);
+	kd_bus_write(kd_vm_mmio(vm), addr, &value, size);
+	kd_vm_unlock(vm);
 }

@@ -10,9 +10,16 @@
 #define KD_TEST_H
 
 #include <glib.h>
+#include <stdint.h>
 
 /* Each returns NULL when the requirement is met, else a newly allocated reason to skip. */
 char *kd_test_kvm_missing(void);
+/* Guest-style accesses to a machine's port and MMIO buses (machine lock taken inside). */
+struct kd_vm;
+uint32_t kd_test_in(struct kd_vm *vm, uint16_t port, unsigned size);
+void kd_test_out(struct kd_vm *vm, uint16_t port, uint32_t value, unsigned size);
+uint64_t kd_test_mmio_read(struct kd_vm *vm, uint64_t addr, unsigned size);
+void kd_test_mmio_write(struct kd_vm *vm, uint64_t addr, uint64_t value, unsigned size);
 char *kd_test_root_missing(void);
 char *kd_test_program_missing(const char *program);
 

@@ -35,19 +35,12 @@ static void release(struct kd_machine *m, struct kd_kvm *kvm)
 
 static void out(struct kd_machine *m, uint16_t port, uint32_t v, unsigned size)
 {
-	kd_vm_lock(m->vm);
-	kd_bus_write(kd_vm_pio(m->vm), port, &v, size);
-	kd_vm_unlock(m->vm);
+	kd_test_out(m->vm, port, v, size);
 }
 
 static uint32_t in(struct kd_machine *m, uint16_t port, unsigned size)
 {
-	uint32_t v = 0;
-
-	kd_vm_lock(m->vm);
-	kd_bus_read(kd_vm_pio(m->vm), port, &v, size);
-	kd_vm_unlock(m->vm);
-	return v;
+	return kd_test_in(m->vm, port, size);
 }
 
 static uint8_t cmos(struct kd_machine *m, uint8_t index)

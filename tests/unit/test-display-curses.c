@@ -95,21 +95,12 @@ static void set_size(int fd, unsigned short rows, unsigned short cols)
 
 static uint8_t port_in(struct kd_machine *m, uint16_t port)
 {
-	uint32_t v = 0;
-
-	kd_vm_lock(m->vm);
-	kd_bus_read(kd_vm_pio(m->vm), port, &v, 1);
-	kd_vm_unlock(m->vm);
-	return (uint8_t)v;
+	return (uint8_t)kd_test_in(m->vm, port, 1);
 }
 
 static void port_out(struct kd_machine *m, uint16_t port, uint8_t v)
 {
-	uint32_t v32 = v;
-
-	kd_vm_lock(m->vm);
-	kd_bus_write(kd_vm_pio(m->vm), port, &v32, 1);
-	kd_vm_unlock(m->vm);
+	kd_test_out(m->vm, port, v, 1);
 }
 
 /* Types text on the terminal and returns what the keyboard sent, as hex. */

@@ -43,36 +43,22 @@ static void rig_close(struct rig *r)
 
 static void out8(struct rig *r, uint16_t port, uint8_t v)
 {
-	kd_vm_lock(r->m->vm);
-	kd_bus_write(kd_vm_pio(r->m->vm), port, &v, 1);
-	kd_vm_unlock(r->m->vm);
+	kd_test_out(r->m->vm, port, v, 1);
 }
 
 static uint8_t in8(struct rig *r, uint16_t port)
 {
-	uint8_t v = 0;
-
-	kd_vm_lock(r->m->vm);
-	kd_bus_read(kd_vm_pio(r->m->vm), port, &v, 1);
-	kd_vm_unlock(r->m->vm);
-	return v;
+	return (uint8_t)kd_test_in(r->m->vm, port, 1);
 }
 
 static void mem8(struct rig *r, uint64_t addr, uint8_t v)
 {
-	kd_vm_lock(r->m->vm);
-	kd_bus_write(kd_vm_mmio(r->m->vm), addr, &v, 1);
-	kd_vm_unlock(r->m->vm);
+	kd_test_mmio_write(r->m->vm, addr, v, 1);
 }
 
 static uint8_t rmem8(struct rig *r, uint64_t addr)
 {
-	uint8_t v = 0;
-
-	kd_vm_lock(r->m->vm);
-	kd_bus_read(kd_vm_mmio(r->m->vm), addr, &v, 1);
-	kd_vm_unlock(r->m->vm);
-	return v;
+	return (uint8_t)kd_test_mmio_read(r->m->vm, addr, 1);
 }
 
 static void sr(struct rig *r, uint8_t i, uint8_t v)
