@@ -110,5 +110,8 @@ bool kd_host_dump(struct kd_host *host, const char *dest, GError **err);
 char *kd_host_format_table(struct kd_host *host);
 char *kd_host_format_json(struct kd_host *host);
 char *kd_host_format_checks(struct kd_host *host);
+/* One device's block of kd_host_format_table (facts, verdict, reasons and fixes; tab-indented),
+ * for the workstation's detail panel. */
+char *kd_hostdev_format_detail(const struct kd_hostdev *dev);
 
 #endif

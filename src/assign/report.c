@@ -106,6 +106,14 @@ static void format_device(GString *out, const struct kd_hostdev *d)
 	}
 }
 
+char *kd_hostdev_format_detail(const struct kd_hostdev *dev)
+{
+	GString *out = g_string_new(NULL);
+
+	format_device(out, dev);
+	return g_string_free(out, FALSE);
+}
+
 char *kd_host_format_table(struct kd_host *host)
 {
 	GString *out = g_string_new(NULL);
