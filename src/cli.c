@@ -549,6 +549,18 @@ static bool apply_force(struct kd_config *cfg, const char *value, GError **err)
 	return true;
 }
 
+static bool apply_ascii(struct kd_config *cfg, const char *value, GError **err)
+{
+	cfg->ascii = true;
+	return true;
+}
+
+static bool apply_monochrome(struct kd_config *cfg, const char *value, GError **err)
+{
+	cfg->monochrome = true;
+	return true;
+}
+
 static bool apply_vm(struct kd_config *cfg, const char *value, GError **err);
 
 static const struct kd_cli_option program_options[] = {
@@ -646,6 +658,12 @@ static const struct kd_cli_option program_options[] = {
 	  N_("with -vfio-bind or an assigned device: allow the boot display, root disk controller "
 	     "or default-route NIC, or a card that cannot mask a shared INTx"),
 	  apply_force },
+	{ "ascii", NULL, NULL,
+	  N_("workstation: draw lines with ASCII characters even in a UTF-8 terminal"),
+	  apply_ascii },
+	{ "monochrome", NULL, NULL,
+	  N_("workstation: no colours (also when the environment sets NO_COLOR)"),
+	  apply_monochrome },
 	{ "enable-kvm", NULL, NULL, N_("accepted for qemu-kvm compatibility (always on)"),
 	  apply_accel },
 	{ "accel", NULL, "kvm", N_("accepted for QEMU compatibility: only kvm"), apply_accel },

@@ -45,6 +45,8 @@ struct kd_config {
 	const char *vfio_restore; /* PCI address to give back */
 	bool force;
 	bool nodefaults;
+	bool ascii; /* workstation: ASCII line drawing */
+	bool monochrome; /* workstation: no colours */
 	struct kd_vfio_pci_config assign[KD_MAX_ASSIGNED];
 	unsigned nassign;
 	bool drives_given; /* -hda, -cdrom, -drive ... */

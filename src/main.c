@@ -23,6 +23,7 @@
 #include "i18n.h"
 #include "monitor/monitor.h"
 #include "tui/display-curses.h"
+#include "tui/workstation.h"
 #ifdef HAVE_SDL
 #include "tui/display-sdl.h"
 #endif
@@ -302,6 +303,31 @@ out:
 	return s.status;
 }
 
+/* No VM options: the workstation on a terminal, else a pointer to --help. */
+static int run_workstation(const struct kd_config *cfg)
+{
+	struct kd_workstation_options options = { 0 };
+	g_autoptr(GError) err = NULL;
+	int status;
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		printf(_("%s %s: the workstation needs a terminal; to run a VM without it, give "
+			 "options for one (see '%s --help'), for example\n"
+			 "  %s -nographic -m 256M -hda disk.img\n"),
+		       PACKAGE_NAME, PACKAGE_VERSION, PACKAGE, PACKAGE);
+		return EXIT_SUCCESS;
+	}
+	options.host_root = cfg->host_root;
+	options.ascii = cfg->ascii;
+	options.monochrome = cfg->monochrome;
+	status = kd_workstation_run(&options, &err);
+	if (err) {
+		fprintf(stderr, "%s: %s\n", PACKAGE, err->message);
+		return EXIT_FAILURE;
+	}
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct kd_config cfg;
@@ -338,17 +364,14 @@ int main(int argc, char **argv)
 	if (cfg.list_host_devices || cfg.check_host || cfg.vfio_bind || cfg.vfio_restore ||
 	    cfg.dump_host)
 		return run_inventory(&cfg);
-	if (cfg.host_root) {
-		fprintf(stderr, _("%s: -host-root goes with -list-host-devices or -check-host\n"),
+	if (cfg.host_root && cfg.vm_requested) {
+		fprintf(stderr,
+			_("%s: -host-root goes with -list-host-devices, -check-host or the "
+			  "workstation (no VM options)\n"),
 			PACKAGE);
 		return KD_EXIT_USAGE;
 	}
-	if (!cfg.vm_requested) {
-		printf(_("%s %s: give options for a VM (see '%s --help'), for example\n"
-			 "  %s -nographic -m 256M\n"
-			 "The terminal workstation is not part of this build yet.\n"),
-		       PACKAGE_NAME, PACKAGE_VERSION, PACKAGE, PACKAGE);
-		return EXIT_SUCCESS;
-	}
+	if (!cfg.vm_requested)
+		return run_workstation(&cfg);
 	return run_vm(&cfg);
 }

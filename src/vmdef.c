@@ -371,27 +371,16 @@ static bool has_nic_groups(GKeyFile *kf)
 	return false;
 }
 
-struct kd_vmdef *kd_vmdef_load_file(const char *path, GString *warnings, GError **err)
+/* A definition named name from kf; path names the source in messages. */
+static struct kd_vmdef *from_key_file(GKeyFile *kf, const char *path, const char *name,
+				      GString *warnings, GError **err)
 {
-	g_autoptr(GKeyFile) kf = g_key_file_new();
-	g_autofree char *base = g_path_get_basename(path);
 	struct reader r = { kf, path, warnings };
 	g_autoptr(kd_vmdef) def = NULL;
 	GError *cause = NULL;
 	gboolean has_nics;
 
-	if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &cause)) {
-		int code = g_error_matches(cause, G_FILE_ERROR, G_FILE_ERROR_NOENT)
-				   ? KD_VMDEF_ERROR_NOT_FOUND
-				   : KD_VMDEF_ERROR_FILE;
-
-		g_set_error(err, KD_VMDEF_ERROR, code, "%s: %s", path, cause->message);
-		g_error_free(cause);
-		return NULL;
-	}
-	if (g_str_has_suffix(base, VMDEF_SUFFIX))
-		base[strlen(base) - strlen(VMDEF_SUFFIX)] = 0;
-	def = kd_vmdef_new(base, &cause);
+	def = kd_vmdef_new(name, &cause);
 	if (!def) {
 		g_set_error(err, KD_VMDEF_ERROR, KD_VMDEF_ERROR_NAME, "%s: %s", path,
 			    cause->message);
@@ -415,6 +404,37 @@ struct kd_vmdef *kd_vmdef_load_file(const char *path, GString *warnings, GError 
 		nic_clear(&def->nic[0]);
 	}
 	return g_steal_pointer(&def);
+}
+
+struct kd_vmdef *kd_vmdef_load_file(const char *path, GString *warnings, GError **err)
+{
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autofree char *base = g_path_get_basename(path);
+	GError *cause = NULL;
+
+	if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &cause)) {
+		int code = g_error_matches(cause, G_FILE_ERROR, G_FILE_ERROR_NOENT)
+				   ? KD_VMDEF_ERROR_NOT_FOUND
+				   : KD_VMDEF_ERROR_FILE;
+
+		g_set_error(err, KD_VMDEF_ERROR, code, "%s: %s", path, cause->message);
+		g_error_free(cause);
+		return NULL;
+	}
+	if (g_str_has_suffix(base, VMDEF_SUFFIX))
+		base[strlen(base) - strlen(VMDEF_SUFFIX)] = 0;
+	return from_key_file(kf, path, base, warnings, err);
+}
+
+struct kd_vmdef *kd_vmdef_copy(const struct kd_vmdef *def)
+{
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autofree char *data = kd_vmdef_to_data(def);
+
+	/* Through the file format: what is saved is exactly what a copy holds. */
+	if (!g_key_file_load_from_data(kf, data, (gsize)-1, G_KEY_FILE_NONE, NULL))
+		return NULL;
+	return from_key_file(kf, def->name, def->name, NULL, NULL);
 }
 
 struct kd_vmdef *kd_vmdef_load_in(const char *dir, const char *name, GString *warnings,

@@ -78,6 +78,9 @@ void kd_vmdef_free(struct kd_vmdef *def);
 typedef struct kd_vmdef kd_vmdef;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(kd_vmdef, kd_vmdef_free)
 
+/* A deep copy (NULL only when def holds values the file format cannot carry). */
+struct kd_vmdef *kd_vmdef_copy(const struct kd_vmdef *def);
+
 /* The directory of saved VMs: $XDG_CONFIG_HOME/kvmdesk/vms (newly allocated). */
 char *kd_vmdef_dir(void);
 /* DIR/NAME.vm, or NULL (err set) for a bad name. */

@@ -22,6 +22,29 @@
 static bool cmd_help(struct kd_monitor_context *ctx, int argc, char **argv, GString *out);
 static bool cmd_info(struct kd_monitor_context *ctx, int argc, char **argv, GString *out);
 
+static const struct kd_monitor_command *find(const struct kd_monitor_command *table,
+					     const char *name)
+{
+	for (const struct kd_monitor_command *c = table; c && c->name; c++)
+		if (!strcmp(c->name, name) || (c->alias && !strcmp(c->alias, name)))
+			return c;
+	return NULL;
+}
+
+/* A built-in command (or info subcommand) that reaches for the VM says so when none runs. */
+static bool need_machine(struct kd_monitor_context *ctx, const char *name, GString *out)
+{
+	static const char *const without[] = { "help", "info", "quit", "version", "kvm" };
+
+	if (ctx->machine)
+		return true;
+	for (size_t i = 0; i < G_N_ELEMENTS(without); i++)
+		if (!strcmp(name, without[i]))
+			return true;
+	g_string_append_printf(out, _("%s: no VM is running (start one with vm_start)\n"), name);
+	return false;
+}
+
 static bool no_arguments(int argc, char **argv, GString *out)
 {
 	if (argc == 1)
@@ -324,15 +347,6 @@ const struct kd_monitor_command *kd_monitor_info_commands(void)
 	return info_commands;
 }
 
-static const struct kd_monitor_command *find(const struct kd_monitor_command *table,
-					     const char *name)
-{
-	for (const struct kd_monitor_command *c = table; c->name; c++)
-		if (!strcmp(c->name, name) || (c->alias && !strcmp(c->alias, name)))
-			return c;
-	return NULL;
-}
-
 static void describe(const struct kd_monitor_command *c, const char *prefix, GString *out)
 {
 	/* QEMU's layout, "name|alias params -- help", kept for scripts that parse it. */
@@ -347,15 +361,22 @@ static bool cmd_info(struct kd_monitor_context *ctx, int argc, char **argv, GStr
 	if (argc < 2) {
 		for (c = info_commands; c->name; c++)
 			describe(c, "info ", out);
+		for (c = ctx->extra_info; c && c->name; c++)
+			describe(c, "info ", out);
 		return true;
 	}
 	c = find(info_commands, argv[1]);
-	if (!c) {
-		g_string_append_printf(out, _("info: unknown subcommand '%s'; 'info' lists them\n"),
-				       argv[1]);
-		return false;
+	if (c) {
+		if (!need_machine(ctx, c->name, out))
+			return false;
+		return c->run(ctx, argc - 1, argv + 1, out);
 	}
-	return c->run(ctx, argc - 1, argv + 1, out);
+	c = find(ctx->extra_info, argv[1]);
+	if (c)
+		return c->run(ctx, argc - 1, argv + 1, out);
+	g_string_append_printf(out, _("info: unknown subcommand '%s'; 'info' lists them\n"),
+			       argv[1]);
+	return false;
 }
 
 static bool cmd_help(struct kd_monitor_context *ctx, int argc, char **argv, GString *out)
@@ -365,24 +386,33 @@ static bool cmd_help(struct kd_monitor_context *ctx, int argc, char **argv, GStr
 	if (argc < 2) {
 		for (c = commands; c->name; c++)
 			describe(c, "", out);
+		for (c = ctx->extra; c && c->name; c++)
+			describe(c, "", out);
 		return true;
 	}
 	if (!strcmp(argv[1], "info") && argc > 2) {
 		c = find(info_commands, argv[2]);
+		if (!c)
+			c = find(ctx->extra_info, argv[2]);
 		if (c) {
 			describe(c, "info ", out);
 			return true;
 		}
 	}
 	c = find(commands, argv[1]);
+	if (!c)
+		c = find(ctx->extra, argv[1]);
 	if (!c) {
 		g_string_append_printf(out, _("help: unknown command '%s'\n"), argv[1]);
 		return false;
 	}
 	describe(c, "", out);
-	if (c->run == cmd_info)
+	if (c->run == cmd_info) {
 		for (c = info_commands; c->name; c++)
 			describe(c, "info ", out);
+		for (c = ctx->extra_info; c && c->name; c++)
+			describe(c, "info ", out);
+	}
 	return true;
 }
 
@@ -405,11 +435,16 @@ bool kd_monitor_run_line(struct kd_monitor_context *ctx, const char *line, GStri
 	if (argc == 0)
 		return true;
 	c = find(commands, argv[0]);
-	if (!c) {
-		g_string_append_printf(out, _("unknown command: '%s'\n"), argv[0]);
-		return false;
+	if (c) {
+		if (!need_machine(ctx, c->name, out))
+			return false;
+		return c->run(ctx, argc, argv, out);
 	}
-	return c->run(ctx, argc, argv, out);
+	c = find(ctx->extra, argv[0]);
+	if (c)
+		return c->run(ctx, argc, argv, out);
+	g_string_append_printf(out, _("unknown command: '%s'\n"), argv[0]);
+	return false;
 }
 
 /* ------------------------------------------------------------------ completion */
@@ -422,6 +457,8 @@ static void add_if_prefix(GPtrArray *out, const char *candidate, const char *wor
 
 static void complete_cards(struct kd_machine *m, const char *word, bool slots, GPtrArray *out)
 {
+	if (!m) /* no VM runs: nothing of it to complete */
+		return;
 	kd_vm_lock(m->vm);
 	for (unsigned s = 0; s < 32; s++) {
 		struct kd_pci_device *p = kd_pci_find(m->pci, PCI_DEVFN(s, 0));
@@ -435,6 +472,8 @@ static void complete_cards(struct kd_machine *m, const char *word, bool slots, G
 
 static void complete_netdevs(struct kd_machine *m, const char *word, GPtrArray *out)
 {
+	if (!m) /* no VM runs: nothing of it to complete */
+		return;
 	kd_vm_lock(m->vm);
 	for (guint i = 0; i < m->devices->len; i++) {
 		struct kd_device *d = g_ptr_array_index(m->devices, i);
@@ -447,6 +486,8 @@ static void complete_netdevs(struct kd_machine *m, const char *word, GPtrArray *
 
 static void complete_drives(struct kd_machine *m, const char *word, GPtrArray *out)
 {
+	if (!m) /* no VM runs: nothing of it to complete */
+		return;
 	kd_vm_lock(m->vm);
 	for (unsigned i = 0; i < 4; i++)
 		for (unsigned cd = 0; cd < 2; cd++) {
@@ -476,21 +517,27 @@ GPtrArray *kd_monitor_complete(struct kd_monitor_context *ctx, const char *line,
 	words[n] = NULL;
 	word = n ? words[n - 1] : "";
 	argn = n ? n - 1 : 0; /* which word is being completed: 0 = the command */
-	if (argn == 0) {
+	if (argn == 0 || (argn == 1 && n && !strcmp(words[0], "help"))) {
 		for (c = commands; c->name; c++) {
 			add_if_prefix(out, c->name, word);
-			if (c->alias)
+			if (c->alias && argn == 0)
 				add_if_prefix(out, c->alias, word);
 		}
+		for (c = ctx->extra; c && c->name; c++)
+			add_if_prefix(out, c->name, word);
 		return out;
 	}
 	c = find(commands, words[0]);
 	cmd = c ? c->name : "";
+	if (!c && ctx->extra_complete && find(ctx->extra, words[0])) {
+		ctx->extra_complete(ctx->extra_opaque, find(ctx->extra, words[0])->name, argn, word,
+				    out);
+		return out;
+	}
 	if (!strcmp(cmd, "info") && argn == 1) {
 		for (c = info_commands; c->name; c++)
 			add_if_prefix(out, c->name, word);
-	} else if (!strcmp(cmd, "help") && argn == 1) {
-		for (c = commands; c->name; c++)
+		for (c = ctx->extra_info; c && c->name; c++)
 			add_if_prefix(out, c->name, word);
 	} else if (!strcmp(cmd, "device_del") && argn == 1) {
 		complete_cards(ctx->machine, word, false, out);

@@ -9,10 +9,23 @@
 
 struct kd_machine;
 
+struct kd_monitor_command;
+
 struct kd_monitor_context {
+	/* NULL while no VM runs (the workstation before `vm_start`): then only help, quit,
+	 * info version and the extra commands work; the others say that no VM is running. */
 	struct kd_machine *machine;
 	const char *monitor_spec; /* "stdio", "unix:PATH,server,nowait": for info chardev */
 	bool quit_requested;
+	/* Commands of whoever embeds the monitor (the workstation's vm_start, host_bind, ...),
+	 * looked up after the built-in ones, listed by help and completed like them; NULL-named
+	 * entry ends each table. extra_opaque is theirs. */
+	const struct kd_monitor_command *extra;
+	const struct kd_monitor_command *extra_info;
+	void *extra_opaque;
+	/* Completes argument argn (1 = the first) of an extra command into out. May be NULL. */
+	void (*extra_complete)(void *opaque, const char *command, unsigned argn, const char *word,
+			       GPtrArray *out);
 };
 
 struct kd_monitor_command {

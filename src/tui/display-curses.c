@@ -20,6 +20,7 @@
 #include "hw/keymap.h"
 #include "hw/machine.h"
 #include "i18n.h"
+#include "tui/guest-keys.h"
 #include "tui/screen-render.h"
 #include "vm/vm.h"
 /* Last: it defines a macro for every terminfo capability (cursor_visible, lines, ...). */
@@ -28,10 +29,6 @@
 #define REFRESH_MS 33 /* 30 Hz */
 /* How long ncurses waits after an ESC for the rest of a function key's sequence. */
 #define ESC_DELAY_MS 25
-/* Typed keys go to the keyboard one every this often, so a paste does not overflow the
- * i8042's queue (a lost break code would leave a key held down in the guest). */
-#define KEY_INTERVAL_MS 10
-#define MAX_PENDING_KEYS 512
 #define HINT_SECONDS 4
 #define CTRL_A 0x01
 
@@ -52,11 +49,6 @@ static const struct prefix_key {
 	{ 'r', N_("redraw"), PREFIX_REDRAW },
 };
 
-struct tap {
-	uint8_t len;
-	uint8_t bytes[KD_KEYMAP_TAP_MAX];
-};
-
 struct kd_curses_display {
 	struct kd_machine *machine;
 	struct kd_display *display;
@@ -69,11 +61,10 @@ struct kd_curses_display {
 	bool quitting;
 	struct kd_screen_render *render;
 	unsigned listener;
-	guint input_source, winch_source, hint_source, tap_source;
+	guint input_source, winch_source, hint_source;
 	bool prefix; /* Ctrl+A typed, waiting for its second key */
 	bool show_hint; /* the first seconds */
-	GArray *taps; /* struct tap, waiting for the keyboard */
-	GHashTable *modified_keys; /* ncurses key code -> enum kd_key | modifiers << 16 */
+	struct kd_guest_keys *keys;
 };
 
 /* ---------------------------------------------------------------- drawing */
@@ -152,45 +143,6 @@ static gboolean on_winch(gpointer data)
 
 /* ---------------------------------------------------------------- keys */
 
-static void put_next_tap(struct kd_curses_display *cd)
-{
-	struct kd_machine *m = cd->machine;
-	struct tap *t = &g_array_index(cd->taps, struct tap, 0);
-
-	kd_vm_lock(m->vm);
-	if (m->i8042)
-		kd_i8042_put_keycode(m->i8042, t->bytes, t->len);
-	kd_vm_unlock(m->vm);
-	g_array_remove_index(cd->taps, 0);
-}
-
-static gboolean on_tap_timer(gpointer data)
-{
-	struct kd_curses_display *cd = data;
-
-	if (cd->taps->len)
-		put_next_tap(cd);
-	if (cd->taps->len)
-		return G_SOURCE_CONTINUE;
-	cd->tap_source = 0;
-	return G_SOURCE_REMOVE;
-}
-
-static void send_key(struct kd_curses_display *cd, enum kd_key key, unsigned modifiers)
-{
-	struct tap t;
-
-	if (cd->taps->len >= MAX_PENDING_KEYS)
-		return;
-	t.len = (uint8_t)kd_keymap_tap(t.bytes, key, modifiers);
-	g_array_append_val(cd->taps, t);
-	if (cd->tap_source)
-		return;
-	put_next_tap(cd);
-	if (cd->taps->len)
-		cd->tap_source = g_timeout_add(KEY_INTERVAL_MS, on_tap_timer, cd);
-}
-
 static void run_prefix(struct kd_curses_display *cd, wint_t ch)
 {
 	cd->prefix = false;
@@ -206,7 +158,7 @@ static void run_prefix(struct kd_curses_display *cd, wint_t ch)
 			cd->quit(cd->opaque);
 			return;
 		case PREFIX_SEND_CTRL_A:
-			send_key(cd, KD_KEY_A, KD_KEYMAP_CTRL);
+			kd_guest_keys_send(cd->keys, KD_KEY_A, KD_KEYMAP_CTRL);
 			break;
 		case PREFIX_REDRAW:
 			clearok(curscr, TRUE);
@@ -220,9 +172,6 @@ static void run_prefix(struct kd_curses_display *cd, wint_t ch)
 /* A character from the terminal; modifiers: Alt when it came after an ESC. */
 static void char_typed(struct kd_curses_display *cd, wint_t ch, unsigned modifiers)
 {
-	enum kd_key key;
-	unsigned key_modifiers;
-
 	if (cd->prefix) {
 		run_prefix(cd, ch);
 		return;
@@ -232,84 +181,11 @@ static void char_typed(struct kd_curses_display *cd, wint_t ch, unsigned modifie
 		redraw(cd);
 		return;
 	}
-	/* A US keyboard has no key for other characters. */
-	if (ch > 0x7F || !kd_keymap_from_ascii((unsigned char)ch, &key, &key_modifiers))
-		return;
-	send_key(cd, key, key_modifiers | modifiers);
-}
-
-/* Function keys ncurses knows by code: cursor and editing keys, F1-F12 (terminfo's F13-F48
- * are those with Shift, Ctrl, Ctrl+Shift as xterm numbers them), the keypad's corners. */
-static bool curses_key(int code, enum kd_key *key, unsigned *modifiers)
-{
-	static const enum kd_key fkeys[12] = {
-		KD_KEY_F1, KD_KEY_F2, KD_KEY_F3, KD_KEY_F4,  KD_KEY_F5,	 KD_KEY_F6,
-		KD_KEY_F7, KD_KEY_F8, KD_KEY_F9, KD_KEY_F10, KD_KEY_F11, KD_KEY_F12,
-	};
-	static const unsigned fkey_modifiers[4] = {
-		0,
-		KD_KEYMAP_SHIFT,
-		KD_KEYMAP_CTRL,
-		KD_KEYMAP_CTRL | KD_KEYMAP_SHIFT,
-	};
-	static const struct {
-		int code;
-		enum kd_key key;
-		unsigned modifiers;
-	} keys[] = {
-		{ KEY_UP, KD_KEY_UP, 0 },
-		{ KEY_DOWN, KD_KEY_DOWN, 0 },
-		{ KEY_LEFT, KD_KEY_LEFT, 0 },
-		{ KEY_RIGHT, KD_KEY_RIGHT, 0 },
-		{ KEY_HOME, KD_KEY_HOME, 0 },
-		{ KEY_END, KD_KEY_END, 0 },
-		{ KEY_PPAGE, KD_KEY_PGUP, 0 },
-		{ KEY_NPAGE, KD_KEY_PGDN, 0 },
-		{ KEY_IC, KD_KEY_INSERT, 0 },
-		{ KEY_DC, KD_KEY_DELETE, 0 },
-		{ KEY_BACKSPACE, KD_KEY_BACKSPACE, 0 },
-		{ KEY_ENTER, KD_KEY_KP_ENTER, 0 },
-		{ KEY_BTAB, KD_KEY_TAB, KD_KEYMAP_SHIFT },
-		{ KEY_SR, KD_KEY_UP, KD_KEYMAP_SHIFT },
-		{ KEY_SF, KD_KEY_DOWN, KD_KEYMAP_SHIFT },
-		{ KEY_SLEFT, KD_KEY_LEFT, KD_KEYMAP_SHIFT },
-		{ KEY_SRIGHT, KD_KEY_RIGHT, KD_KEYMAP_SHIFT },
-		{ KEY_SHOME, KD_KEY_HOME, KD_KEYMAP_SHIFT },
-		{ KEY_SEND, KD_KEY_END, KD_KEYMAP_SHIFT },
-		{ KEY_SPREVIOUS, KD_KEY_PGUP, KD_KEYMAP_SHIFT },
-		{ KEY_SNEXT, KD_KEY_PGDN, KD_KEYMAP_SHIFT },
-		{ KEY_SIC, KD_KEY_INSERT, KD_KEYMAP_SHIFT },
-		{ KEY_SDC, KD_KEY_DELETE, KD_KEYMAP_SHIFT },
-		{ KEY_A1, KD_KEY_KP_7, 0 },
-		{ KEY_A3, KD_KEY_KP_9, 0 },
-		{ KEY_B2, KD_KEY_KP_5, 0 },
-		{ KEY_C1, KD_KEY_KP_1, 0 },
-		{ KEY_C3, KD_KEY_KP_3, 0 },
-	};
-
-	if (code >= KEY_F(1) && code < KEY_F(1) + 48) {
-		unsigned n = (unsigned)(code - KEY_F(1));
-
-		*key = fkeys[n % 12];
-		*modifiers = fkey_modifiers[n / 12];
-		return true;
-	}
-	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
-		if (keys[i].code == code) {
-			*key = keys[i].key;
-			*modifiers = keys[i].modifiers;
-			return true;
-		}
-	}
-	return false;
+	kd_guest_keys_char(cd->keys, ch, modifiers);
 }
 
 static void keycode_typed(struct kd_curses_display *cd, int code)
 {
-	enum kd_key key;
-	unsigned modifiers;
-	gpointer found;
-
 	if (code == KEY_RESIZE) {
 		redraw(cd);
 		return;
@@ -318,50 +194,7 @@ static void keycode_typed(struct kd_curses_display *cd, int code)
 		run_prefix(cd, 0);
 		return;
 	}
-	if (curses_key(code, &key, &modifiers)) {
-		send_key(cd, key, modifiers);
-	} else if ((found = g_hash_table_lookup(cd->modified_keys, GINT_TO_POINTER(code)))) {
-		guint v = GPOINTER_TO_UINT(found);
-
-		send_key(cd, (enum kd_key)(v & 0xFFFF), v >> 16);
-	}
-}
-
-/* xterm's cursor and editing keys with modifiers have extended terminfo names: kUP5 is
- * Ctrl+Up; the digit minus one holds Shift (1), Alt (2) and Ctrl (4). ncurses gives each a
- * code of its own, looked up here once. */
-static void find_modified_keys(struct kd_curses_display *cd)
-{
-	static const struct {
-		const char *name;
-		enum kd_key key;
-	} caps[] = {
-		{ "kUP", KD_KEY_UP },	  { "kDN", KD_KEY_DOWN },  { "kLFT", KD_KEY_LEFT },
-		{ "kRIT", KD_KEY_RIGHT }, { "kHOM", KD_KEY_HOME }, { "kEND", KD_KEY_END },
-		{ "kPRV", KD_KEY_PGUP },  { "kNXT", KD_KEY_PGDN }, { "kIC", KD_KEY_INSERT },
-		{ "kDC", KD_KEY_DELETE },
-	};
-
-	cd->modified_keys = g_hash_table_new(g_direct_hash, g_direct_equal);
-	for (size_t i = 0; i < G_N_ELEMENTS(caps); i++) {
-		for (unsigned digit = 2; digit <= 8; digit++) {
-			g_autofree char *name = g_strdup_printf("%s%u", caps[i].name, digit);
-			unsigned bits = digit - 1, modifiers = 0;
-			const char *seq = tigetstr(name);
-			int code;
-
-			if (!seq || seq == (char *)-1 || (code = key_defined(seq)) <= 0)
-				continue;
-			if (bits & 1)
-				modifiers |= KD_KEYMAP_SHIFT;
-			if (bits & 2)
-				modifiers |= KD_KEYMAP_ALT;
-			if (bits & 4)
-				modifiers |= KD_KEYMAP_CTRL;
-			g_hash_table_insert(cd->modified_keys, GINT_TO_POINTER(code),
-					    GUINT_TO_POINTER((guint)caps[i].key | modifiers << 16));
-		}
-	}
+	kd_guest_keys_code(cd->keys, code);
 }
 
 static gboolean on_input(gint fd, GIOCondition condition, gpointer data)
@@ -476,12 +309,12 @@ struct kd_curses_display *kd_curses_display_new_on(struct kd_machine *m, struct 
 	cd->opaque = opaque;
 	cd->in_fd = in_fd;
 	cd->out_fd = out_fd;
-	cd->taps = g_array_new(FALSE, FALSE, sizeof(struct tap));
 	if (!open_terminal(cd, err)) {
 		kd_curses_display_free(cd);
 		return NULL;
 	}
-	find_modified_keys(cd);
+	cd->keys = kd_guest_keys_new();
+	kd_guest_keys_set_machine(cd->keys, m);
 	kd_screen_caps_from_curses(&caps, 1);
 	cd->render = kd_screen_render_new(&caps);
 	cd->show_hint = true;
@@ -525,7 +358,6 @@ void kd_curses_display_free(struct kd_curses_display *cd)
 	remove_source(&cd->input_source);
 	remove_source(&cd->winch_source);
 	remove_source(&cd->hint_source);
-	remove_source(&cd->tap_source);
 	kd_curses_display_restore_terminal(cd);
 	if (cd->screen)
 		delscreen(cd->screen);
@@ -534,8 +366,6 @@ void kd_curses_display_free(struct kd_curses_display *cd)
 	if (cd->out)
 		fclose(cd->out);
 	kd_screen_render_free(cd->render);
-	if (cd->modified_keys)
-		g_hash_table_destroy(cd->modified_keys);
-	g_array_free(cd->taps, TRUE);
+	kd_guest_keys_free(cd->keys);
 	g_free(cd);
 }

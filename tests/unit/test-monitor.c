@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "hw/machine.h"
 #include "monitor/commands.h"
 
 static bool has(GPtrArray *a, const char *s)
@@ -102,7 +103,9 @@ static void test_malformed(void)
 		{ "sendkey a-b-c-d-e-f-g-h-i", "at most 8 keys" },
 		{ "balloon", "usage" },
 	};
-	struct kd_monitor_context ctx = { 0 };
+	/* A machine with nothing in it: a command that reached for it would crash the test. */
+	struct kd_machine empty = { 0 };
+	struct kd_monitor_context ctx = { .machine = &empty };
 
 	for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
 		g_autoptr(GString) out = g_string_new(NULL);
@@ -115,10 +118,83 @@ static void test_malformed(void)
 	}
 }
 
+static bool extra_hello(struct kd_monitor_context *ctx, int argc, char **argv, GString *out)
+{
+	g_string_append_printf(out, "hello %s\n", (const char *)ctx->extra_opaque);
+	return true;
+}
+
+static void extra_complete(void *opaque, const char *command, unsigned argn, const char *word,
+			   GPtrArray *out)
+{
+	if (argn == 1)
+		g_ptr_array_add(out, g_strdup("world"));
+}
+
+/* Without a VM (the workstation before vm_start) only what needs none works; an embedder's
+ * commands join the table, help and completion. */
+static void test_no_machine(void)
+{
+	static const struct kd_monitor_command extra[] = {
+		{ "hello", NULL, "", "say hello", extra_hello },
+		{ NULL },
+	};
+	static const struct kd_monitor_command extra_info[] = {
+		{ "greeting", NULL, "", "show the greeting", extra_hello },
+		{ NULL },
+	};
+	struct kd_monitor_context ctx = { .extra = extra,
+					  .extra_info = extra_info,
+					  .extra_opaque = (void *)"there",
+					  .extra_complete = extra_complete };
+	static const char *const refused[] = { "info pci",     "stop",	       "cont",
+					       "system_reset", "device_del x", "sendkey a",
+					       "xp /4xb 0" };
+	g_autoptr(GString) out = g_string_new(NULL);
+	GPtrArray *a;
+	bool files;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(refused); i++) {
+		g_string_truncate(out, 0);
+		g_assert_false(kd_monitor_run_line(&ctx, refused[i], out));
+		g_assert_nonnull(strstr(out->str, "no VM is running"));
+	}
+	g_string_truncate(out, 0);
+	g_assert_true(kd_monitor_run_line(&ctx, "info version", out));
+	g_string_truncate(out, 0);
+	g_assert_true(kd_monitor_run_line(&ctx, "hello", out));
+	g_assert_cmpstr(out->str, ==, "hello there\n");
+	g_string_truncate(out, 0);
+	g_assert_true(kd_monitor_run_line(&ctx, "info greeting", out));
+	g_assert_cmpstr(out->str, ==, "hello there\n");
+	g_string_truncate(out, 0);
+	g_assert_true(kd_monitor_run_line(&ctx, "help", out));
+	g_assert_nonnull(strstr(out->str, "hello  -- say hello"));
+	g_string_truncate(out, 0);
+	g_assert_true(kd_monitor_run_line(&ctx, "info", out));
+	g_assert_nonnull(strstr(out->str, "info greeting  -- show the greeting"));
+	g_assert_true(kd_monitor_run_line(&ctx, "quit", out));
+	g_assert_true(ctx.quit_requested);
+
+	a = kd_monitor_complete(&ctx, "hel", &files);
+	g_assert_true(has(a, "hello") && has(a, "help"));
+	g_ptr_array_unref(a);
+	a = kd_monitor_complete(&ctx, "hello w", &files);
+	g_assert_true(has(a, "world"));
+	g_ptr_array_unref(a);
+	a = kd_monitor_complete(&ctx, "info gr", &files);
+	g_assert_true(has(a, "greeting"));
+	g_ptr_array_unref(a);
+	a = kd_monitor_complete(&ctx, "device_del ", &files);
+	g_assert_cmpuint(a->len, ==, 0);
+	g_ptr_array_unref(a);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/monitor/complete", test_complete);
 	g_test_add_func("/monitor/malformed", test_malformed);
+	g_test_add_func("/monitor/no-machine", test_no_machine);
 	return g_test_run();
 }
