@@ -247,7 +247,9 @@ static char *find_demo_image(const struct kd_workstation *ws)
 		return g_strdup(env);
 	if (exe) {
 		g_autofree char *dir = g_path_get_dirname(exe);
-		char *built = g_build_filename(dir, "..", "data", "demo", "kvmdesk-demo.img", NULL);
+		g_autofree char *relative =
+			g_build_filename(dir, "..", "data", "demo", "kvmdesk-demo.img", NULL);
+		char *built = g_canonicalize_filename(relative, NULL);
 
 		if (g_file_test(built, G_FILE_TEST_IS_REGULAR) &&
 		    !g_file_test(installed, G_FILE_TEST_IS_REGULAR))
