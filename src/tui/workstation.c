@@ -416,18 +416,60 @@ static bool draw_message(struct kd_workstation *ws, int *cursor_x)
 	return false;
 }
 
-static void draw_help(struct kd_workstation *ws, WINDOW *win)
+/* Adds line to rows wrapped at spaces to width, continuation lines indented by indent. */
+static void wrap_into(GPtrArray *rows, const char *line, int width, int indent)
+{
+	g_autofree char *pad = g_strnfill((gsize)indent, ' ');
+	const char *rest = line;
+
+	for (bool first = true; *rest; first = false) {
+		g_autofree char *piece = first ? g_strdup(rest) : g_strconcat(pad, rest, NULL);
+		int lead = first ? 0 : indent;
+		const char *cut, *space;
+
+		if (text_width(piece) <= width || width <= indent + 10) {
+			g_ptr_array_add(rows, g_steal_pointer(&piece));
+			return;
+		}
+		cut = g_utf8_offset_to_pointer(piece, width);
+		space = cut;
+		while (space > piece + lead && *space != ' ')
+			space--;
+		if (space <= piece + lead)
+			space = cut;
+		g_ptr_array_add(rows, g_strndup(piece, (gsize)(space - piece)));
+		rest += (space - piece) - lead;
+		while (*rest == ' ')
+			rest++;
+	}
+	if (rest == line)
+		g_ptr_array_add(rows, g_strdup(""));
+}
+
+/* The help text wrapped to width: a key's sentence continues under its start. */
+static GPtrArray *help_rows(int width)
 {
 	g_autofree char *text = kd_tui_help_text();
 	g_auto(GStrv) parts = g_strsplit(text, "\n", -1);
-	int h = getmaxy(win), n = (int)g_strv_length(parts);
+	GPtrArray *rows = g_ptr_array_new_with_free_func(g_free);
+
+	for (char **p = parts; *p; p++)
+		wrap_into(rows, *p, width, g_str_has_prefix(*p, "  ") ? 11 : 0);
+	return rows;
+}
+
+static void draw_help(struct kd_workstation *ws, WINDOW *win)
+{
+	int h = getmaxy(win), w = getmaxx(win);
+	g_autoptr(GPtrArray) rows = help_rows(w - 2);
+	int n = (int)rows->len;
 
 	ws->settings_top = CLAMP(ws->settings_top, 0, MAX(n - h, 0));
 	for (int y = 0; y < h && ws->settings_top + y < n; y++) {
-		const char *l = parts[ws->settings_top + y];
+		const char *l = g_ptr_array_index(rows, ws->settings_top + y);
 
 		wattrset(win, (*l && l[0] != ' ') ? ws->theme.title : ws->theme.normal);
-		mvwaddnstr(win, y, 1, l, getmaxx(win) - 1);
+		mvwaddnstr(win, y, 1, l, w - 1);
 	}
 	wattrset(win, A_NORMAL);
 }
@@ -1140,8 +1182,13 @@ static void setup_vm(struct kd_workstation *ws)
 	g_auto(GStrv) names = kd_vmdef_list_in(ws->vm_dir);
 	const char *name = ws->options.vm ? ws->options.vm : names[0] ? names[0] : "demo";
 
-	if (ws_select_vm(ws, name, &err))
+	if (ws_select_vm(ws, name, &err)) {
+		if (ws->def_builtin)
+			ws_message(ws, false,
+				   _("New here? F3 shows the built-in demo VM; s there starts it, "
+				     "F4 shows it."));
 		return;
+	}
 	ws_message(ws, true, "%s", err->message);
 	kd_monitor_pane_print(ws->pane, err->message);
 	ws->def = ws_demo_vmdef(ws);
