@@ -561,6 +561,29 @@ static bool apply_monochrome(struct kd_config *cfg, const char *value, GError **
 	return true;
 }
 
+/* QEMU's -echr: the character's code, decimal or 0x hex; "^T" is taken too. Only control
+ * characters: a printable one would be taken from every text typed into the guest. */
+static bool apply_echr(struct kd_config *cfg, const char *value, GError **err)
+{
+	char *end = NULL;
+	long c;
+
+	if (value[0] == '^' && value[1] && !value[2])
+		c = g_ascii_toupper(value[1]) ^ 0x40;
+	else
+		c = strtol(value, &end, 0);
+	if ((end && (*end || end == value)) || c < 1 || c > 31 || c == 0x1B || c == 0x0D ||
+	    c == 0x09 || c == 0x08) {
+		g_set_error(err, KD_CLI_ERROR, KD_CLI_ERROR_BAD_VALUE,
+			    _("-echr %s: give a control character other than Escape, Tab, "
+			      "Backspace and Enter, as its code (0x14) or as ^T"),
+			    value);
+		return false;
+	}
+	cfg->escape_char = (int)c;
+	return true;
+}
+
 static bool apply_vm(struct kd_config *cfg, const char *value, GError **err);
 
 static const struct kd_cli_option program_options[] = {
@@ -664,6 +687,9 @@ static const struct kd_cli_option program_options[] = {
 	{ "monochrome", NULL, NULL,
 	  N_("workstation: no colours (also when the environment sets NO_COLOR)"),
 	  apply_monochrome },
+	{ "echr", NULL, "CHAR",
+	  N_("workstation: the console's escape key instead of Ctrl+A, as its code (0x14) or ^T"),
+	  apply_echr },
 	{ "enable-kvm", NULL, NULL, N_("accepted for qemu-kvm compatibility (always on)"),
 	  apply_accel },
 	{ "accel", NULL, "kvm", N_("accepted for QEMU compatibility: only kvm"), apply_accel },

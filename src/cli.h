@@ -47,6 +47,7 @@ struct kd_config {
 	bool nodefaults;
 	bool ascii; /* workstation: ASCII line drawing */
 	bool monochrome; /* workstation: no colours */
+	int escape_char; /* workstation console's prefix key; 0: Ctrl+A */
 	struct kd_vfio_pci_config assign[KD_MAX_ASSIGNED];
 	unsigned nassign;
 	bool drives_given; /* -hda, -cdrom, -drive ... */

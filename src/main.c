@@ -320,6 +320,7 @@ static int run_workstation(const struct kd_config *cfg)
 	options.host_root = cfg->host_root;
 	options.ascii = cfg->ascii;
 	options.monochrome = cfg->monochrome;
+	options.escape_char = cfg->escape_char;
 	status = kd_workstation_run(&options, &err);
 	if (err) {
 		fprintf(stderr, "%s: %s\n", PACKAGE, err->message);

@@ -835,6 +835,9 @@ char **kd_vmdef_to_argv(const struct kd_vmdef *def)
 			continue;
 		s = g_string_new("vfio-pci,host=");
 		append_escaped(s, def->hostdev[i]);
+		/* The id follows the definition's index, so the workstation finds the device
+		 * again for device_del whatever other slots are empty. */
+		g_string_append_printf(s, ",id=hostdev%u", i);
 		add(argv, "-device", g_string_free(s, FALSE));
 	}
 	if (def->boot)

@@ -315,6 +315,17 @@ bool ws_rescan_host(struct kd_workstation *ws)
 
 /* ---------------------------------------------------------------- drawing */
 
+char *kd_workstation_escape_name(int escape_char)
+{
+	static const char *const beyond_z[] = { "Ctrl+[", "Ctrl+\\", "Ctrl+]", "Ctrl+^", "Ctrl+_" };
+
+	if (escape_char >= 1 && escape_char <= 26)
+		return g_strdup_printf("Ctrl+%c", 'A' + escape_char - 1);
+	if (escape_char >= 27 && escape_char <= 31)
+		return g_strdup(beyond_z[escape_char - 27]);
+	return g_strdup_printf("0x%02x", (unsigned)escape_char);
+}
+
 static int text_width(const char *text)
 {
 	return (int)g_utf8_strlen(text, -1);
@@ -347,10 +358,16 @@ static void draw_hint_row(struct kd_workstation *ws, int y, unsigned which)
 	mvhline(y, 0, ' ', COLS);
 	move(y, 0);
 	for (guint i = 0; i + 1 < segments->len; i += 2) {
+		const char *label = g_ptr_array_index(segments, i);
+		g_autofree char *escape = NULL;
+
+		/* The table names the default escape key; -echr may have chosen another. */
+		if (!strcmp(label, "Ctrl+A") && ws->current == KD_TUI_CONSOLE)
+			label = escape = kd_workstation_escape_name(ws->options.escape_char);
 		if (i)
 			addstr(" ");
 		attrset(ws->theme.key);
-		addstr(g_ptr_array_index(segments, i));
+		addstr(label);
 		attrset(ws->theme.bar);
 		addstr(" ");
 		addstr(g_ptr_array_index(segments, i + 1));
@@ -397,14 +414,18 @@ static bool draw_message(struct kd_workstation *ws, int *cursor_x)
 		return false;
 	}
 	if (ws->current == KD_TUI_CONSOLE && (ws->prefix || ws->console_hint)) {
+		g_autofree char *name = kd_workstation_escape_name(ws->options.escape_char);
+		g_autofree char *hint =
+			ws->prefix
+				? g_strdup_printf(_("%s then: q quit  a send %s  F1-F12 send the "
+						    "F-key  1 console  2 monitor"),
+						  name, name)
+				: g_strdup_printf(_("Keys go to the guest. F1-F5 switch screens, "
+						    "%s then ? for more."),
+						  name);
+
 		attrset(ws->theme.warning);
-		mvaddnstr(y, 0,
-			  ws->prefix
-				  ? _("Ctrl+A then: q quit  a send Ctrl+A  F1-F12 send the F-key  "
-				      "1 console  2 monitor")
-				  : _("Keys go to the guest. F1-F5 switch screens, Ctrl+A then ? "
-				      "for more."),
-			  COLS);
+		mvaddnstr(y, 0, hint, COLS);
 		attrset(A_NORMAL);
 		return false;
 	}
@@ -743,6 +764,23 @@ static bool in_settings(const struct kd_vmdef *def, const char *address)
 	return id != NULL;
 }
 
+/* The same path hot and cold, in reverse: out of the running guest (it ejects the card),
+ * then out of the settings. */
+static void detach_done(struct kd_workstation *ws, bool yes, const char *text)
+{
+	g_autofree char *addr = g_strdup(ws->modal_arg);
+	g_autofree char *normal = kd_pci_address_normalize(addr);
+	g_autofree char *id = normal ? hostdev_id(ws->def, normal) : NULL;
+
+	if (!yes || !id) {
+		ws_message(ws, false, _("nothing done"));
+		return;
+	}
+	if (ws->session && !ws_run(ws, "device_del %s", id))
+		return;
+	ws_run(ws, "vm_hostdev del %s", addr);
+}
+
 static void hostdevs_action(struct kd_workstation *ws, const struct kd_tui_key *key)
 {
 	struct kd_hostdev *dev = kd_hostdevs_view_selected(ws->hostview);
@@ -771,7 +809,6 @@ static void hostdevs_action(struct kd_workstation *ws, const struct kd_tui_key *
 		break;
 	case KD_ACT_DETACH: {
 		g_autofree char *id = hostdev_id(ws->def, dev->address);
-		g_autofree char *line = NULL;
 
 		if (!id) {
 			ws_message(ws, true, _("%s is not in VM '%s'"), addr, ws->def->name);
@@ -782,13 +819,11 @@ static void hostdevs_action(struct kd_workstation *ws, const struct kd_tui_key *
 						     addr, ws->def->name)
 				   : g_strdup_printf(_("Remove %s from VM '%s'?"), addr,
 						     ws->def->name);
-		/* Running: the guest ejects it first; the settings follow when device_del
-		 * was accepted. */
-		line = ws->session ? g_strdup_printf("device_del %s", id)
-				   : g_strdup_printf("vm_hostdev del %s", addr);
-		confirm_command(ws, question, line);
-		if (ws->session)
-			ws->modal_done = NULL, ws->modal_done = confirmed_command;
+		{
+			g_autofree char *prompt = g_strdup_printf(_("%s (y/n) "), question);
+
+			ws_ask(ws, WS_MODAL_CONFIRM, prompt, NULL, addr, detach_done);
+		}
 		break;
 	}
 	case KD_ACT_BIND: {
@@ -945,6 +980,11 @@ static void console_prefix_key(struct kd_workstation *ws, const struct kd_tui_ke
 	}
 	if (k->keycode)
 		return;
+	if (k->code == ws->options.escape_char) {
+		/* The escape key twice sends it, as in screen. */
+		kd_guest_keys_char(ws->keys, (wint_t)ws->options.escape_char, 0);
+		return;
+	}
 	switch (k->code) {
 	case 'q':
 	case 'Q':
@@ -952,8 +992,7 @@ static void console_prefix_key(struct kd_workstation *ws, const struct kd_tui_ke
 		break;
 	case 'a':
 	case 'A':
-	case 0x01:
-		kd_guest_keys_send(ws->keys, KD_KEY_A, KD_KEYMAP_CTRL);
+		kd_guest_keys_char(ws->keys, (wint_t)ws->options.escape_char, 0);
 		break;
 	case '1':
 		show(ws, KD_TUI_CONSOLE);
@@ -1209,6 +1248,7 @@ int kd_workstation_run(const struct kd_workstation_options *options, GError **er
 	ws.loop = g_main_loop_new(NULL, FALSE);
 	ws.hostview = kd_hostdevs_view_new();
 	ws.current = KD_TUI_HOSTDEVS;
+	ws.console_hint = true; /* until the first key reaches a guest */
 	/* Before ncurses starts: it then leaves these signals to the main loop. */
 	ws.signal_sources[0] = g_unix_signal_add(SIGINT, on_signal, &ws);
 	ws.signal_sources[1] = g_unix_signal_add(SIGTERM, on_signal, &ws);

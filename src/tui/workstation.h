@@ -16,8 +16,11 @@ struct kd_workstation_options {
 	const char *demo_image; /* the demo VM's disk; NULL: looked up (see workstation.c) */
 	bool ascii; /* ASCII lines even in a UTF-8 locale */
 	bool monochrome; /* no colours even when the terminal has them */
-	int escape_char; /* the console's prefix key (1 = Ctrl+A) */
+	int escape_char; /* the console's prefix key, a control character (1 = Ctrl+A) */
 };
+
+/* "Ctrl+A" for 1, "Ctrl+]" for 29: a control character as the user types it. */
+char *kd_workstation_escape_name(int escape_char);
 
 /* Runs the workstation on the terminal (stdin/stdout) until the user quits. Returns the exit
  * status; err is set when it could not start (no terminal, unknown terminal type). */

@@ -10,7 +10,7 @@
 command -v tmux >/dev/null || tap_skip_all "needs tmux (build-aux/install-deps --tests)"
 command -v python3 >/dev/null || tap_skip_all "needs python3"
 
-tap_plan 22
+tap_plan 24
 fixture="$TEST_TMP/host"
 python3 "$KVMDESK_SRCDIR/tests/system/hostfixture.py" "$KVMDESK_SRCDIR/tests/data/hosts/article.spec" "$fixture"
 sock="$TEST_TMP/tmux.sock"
@@ -125,7 +125,7 @@ check "F10 quits with status 0" "kvmdesk-exit-0" 100
 check "the terminal is restored (echo and canonical mode back)" "echo icanon" 30
 
 # ASCII lines and no colours, in a small terminal; then SIGTERM.
-start plain 80 24 -ascii -monochrome
+start plain 80 24 -ascii -monochrome -echr 0x14
 if waitfor "kvmdesk * Host devices" 100 plain && screen plain | grep -q -- "^-- IOMMU group 0 (1 device) ---"; then
 	tap_ok "-ascii draws with ASCII characters (and -monochrome runs without colours)"
 else
@@ -141,10 +141,23 @@ if [ $((t1 - t0)) -le 15 ]; then
 else
 	tap_not_ok "idle CPU: $((t1 - t0)) ticks in 3 s"
 fi
+tm send-keys -t plain F4
+if waitfor "Ctrl+T then ? for more" 30 plain && screen plain | grep -q "Ctrl+T kvmdesk keys"; then
+	tap_ok "-echr 0x14 makes Ctrl+T the console's escape key (hint and hint bar say so)"
+else
+	tap_not_ok "-echr"; screen plain | sed 's/^/# /'
+fi
 kill -TERM "$pid"
 if waitfor "kvmdesk-exit-0" 50 plain && waitfor "echo icanon" 30 plain; then
 	tap_ok "SIGTERM ends the workstation cleanly with the terminal restored"
 else
 	tap_not_ok "SIGTERM"; screen plain | sed 's/^/# /'
+fi
+if "$KVMDESK" -echr A >"$TEST_TMP/echr.out" 2>&1; then
+	tap_not_ok "-echr A was accepted"
+elif grep -q "give a control character" "$TEST_TMP/echr.out"; then
+	tap_ok "-echr refuses a printable character with the forms it takes"
+else
+	tap_not_ok "-echr A"; tap_diag_file "$TEST_TMP/echr.out"
 fi
 [ "$tap_failed" -eq 0 ]
