@@ -65,6 +65,10 @@ static bool configure(struct kd_session *s, const struct kd_vmdef *def, GError *
 			    parse_err->message);
 		return false;
 	}
+	/* Without -serial the first port shows in the workstation's console (Alt+3), as
+	 * QEMU's graphical window shows serial0 on its third console. */
+	if (s->cfg.nserial == 0)
+		s->cfg.pc.serial[0] = "vc";
 	if (uses_stdio(&s->cfg)) {
 		g_set_error(err, KD_VM_ERROR, KD_VM_ERROR_CONFIG,
 			    _("VM '%s': stdio belongs to the workstation; use -serial file:PATH "

@@ -14,7 +14,9 @@
 struct kd_chardev;
 struct kd_vm;
 
-/* spec: "stdio", "file:PATH", "none" or "null". A NULL result with no error means "none". */
+/* spec: "stdio", "file:PATH", "vc", "none" or "null". A NULL result with no error means
+ * "none". "vc" (QEMU's name for a virtual console) keeps output for a reader in the program
+ * (the workstation's serial console) and takes input from it. */
 struct kd_chardev *kd_chardev_new(const char *spec, GError **err);
 void kd_chardev_free(struct kd_chardev *c);
 const char *kd_chardev_spec(const struct kd_chardev *c);
@@ -29,5 +31,15 @@ void kd_chardev_set_input(struct kd_chardev *c, struct kd_vm *vm, kd_chardev_inp
 			  void *opaque);
 /* The device can take input again (after its FIFO drained). machine lock held. */
 void kd_chardev_input_ready(struct kd_chardev *c);
+
+/* "vc" only (the others ignore these). */
+bool kd_chardev_is_vc(const struct kd_chardev *c);
+/* fn runs in the main loop after output arrived (once per batch); NULL stops it. */
+void kd_chardev_set_output_listener(struct kd_chardev *c, void (*fn)(void *opaque), void *opaque);
+/* The output since the last call (main loop). */
+GBytes *kd_chardev_take_output(struct kd_chardev *c);
+/* Bytes typed for the device (main loop, without the machine lock); what the device cannot
+ * take waits, beyond 256 bytes it is dropped. */
+void kd_chardev_send_input(struct kd_chardev *c, const uint8_t *buf, size_t len);
 
 #endif

@@ -49,6 +49,9 @@ static const struct kd_tui_key keys[] = {
 	  KD_ACT_SHOW_CONSOLE },
 	{ ALL, ALT('2'), "Alt+2", NULL, N_("the monitor (Ctrl+Alt+2 in QEMU)"),
 	  KD_ACT_SHOW_MONITOR },
+	{ ALL, ALT('3'), "Alt+3", NULL,
+	  N_("the guest's first serial port in the console (Ctrl+Alt+3 in QEMU)"),
+	  KD_ACT_SHOW_SERIAL },
 
 	{ ON(HOSTDEVS), CH('a'), "a", N_("Assign"),
 	  N_("give the device to the VM: into its settings when it is stopped, hot-added when it "
@@ -85,8 +88,7 @@ static const struct kd_tui_key keys[] = {
 	  KD_ACT_RESET, true },
 	{ ON(SETTINGS), CH('K'), "K", N_("Kill"),
 	  N_("stop the VM at once, as if its power were cut"), KD_ACT_FORCE_STOP, true },
-	{ ON(SETTINGS), CH('\t'), "Tab", N_("Next"), N_("show the next saved VM"),
-	  KD_ACT_NEXT_VM },
+	{ ON(SETTINGS), CH('\t'), "Tab", N_("Next"), N_("show the next saved VM"), KD_ACT_NEXT_VM },
 	{ ON(SETTINGS), CH('n'), "n", NULL, N_("make a new VM"), KD_ACT_NEW_VM },
 
 	{ ON(CONSOLE), CH(0x01), "Ctrl+A", N_("kvmdesk keys"),

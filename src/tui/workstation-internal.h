@@ -20,6 +20,8 @@ struct kd_guest_keys;
 struct kd_session;
 struct kd_vmdef;
 struct kd_sdl_display;
+struct kd_serial_view;
+struct kd_chardev;
 
 enum ws_modal {
 	WS_MODAL_NONE,
@@ -68,6 +70,9 @@ struct kd_workstation {
 	struct kd_guest_keys *keys;
 	bool prefix; /* the escape key was typed: the next key is for kvmdesk */
 	bool console_hint; /* shown until the first key reaches the guest */
+	bool console_serial; /* the console shows the first serial port, not the display */
+	struct kd_serial_view *serial;
+	struct kd_chardev *serial_chr; /* the running VM's COM1 when it is a "vc", or NULL */
 
 	/* the monitor */
 	struct kd_monitor_context mctx;

@@ -31,6 +31,8 @@
 #include "tui/hostdevs-view.h"
 #include "tui/monitor-pane.h"
 #include "tui/screen-render.h"
+#include "tui/serial-view.h"
+#include "hw/chardev.h"
 #include "tui/workstation-internal.h"
 #ifdef HAVE_SDL
 #include "tui/display-sdl.h"
@@ -163,10 +165,29 @@ static void on_sdl_closed(void *opaque)
 	g_idle_add(close_sdl, opaque);
 }
 
+static void on_serial_output(void *opaque)
+{
+	struct kd_workstation *ws = opaque;
+	g_autoptr(GBytes) bytes = kd_chardev_take_output(ws->serial_chr);
+	gsize len;
+	const uint8_t *data = g_bytes_get_data(bytes, &len);
+
+	kd_serial_view_feed(ws->serial, data, len);
+	if (ws->current == KD_TUI_CONSOLE && ws->console_serial && ws->modal == WS_MODAL_NONE)
+		ws_redraw(ws);
+}
+
 void ws_vm_started(struct kd_workstation *ws)
 {
 	struct kd_machine *m = kd_session_machine(ws->session);
 	const char *display = kd_session_display(ws->session);
+
+	kd_serial_view_free(ws->serial);
+	ws->serial = kd_serial_view_new();
+	ws->serial_chr = kd_chardev_is_vc(m->serial[0]) ? m->serial[0] : NULL;
+	kd_chardev_set_output_listener(ws->serial_chr, on_serial_output, ws);
+	/* Without a display adapter the serial port is the console. */
+	ws->console_serial = !m->display && ws->serial_chr;
 
 	kd_guest_keys_set_machine(ws->keys, m);
 	if (m->display && !(display && !strcmp(display, "none")))
@@ -199,6 +220,8 @@ void ws_vm_stopped(struct kd_workstation *ws)
 	ws->sdl = NULL;
 #endif
 	kd_guest_keys_set_machine(ws->keys, NULL);
+	kd_chardev_set_output_listener(ws->serial_chr, NULL, NULL);
+	ws->serial_chr = NULL;
 	ws->mctx.machine = NULL;
 	kd_session_free(ws->session);
 	ws->session = NULL;
@@ -341,7 +364,9 @@ static void draw_title(struct kd_workstation *ws)
 	attrset(ws->theme.bar);
 	mvhline(0, 0, ' ', COLS);
 	left = g_strdup_printf(" kvmdesk %s %s", ws->theme.bullet,
-			       kd_tui_screen_title(ws->current));
+			       ws->current == KD_TUI_CONSOLE && ws->console_serial
+				       ? _("Serial console (COM1)")
+				       : kd_tui_screen_title(ws->current));
 	mvaddnstr(0, 0, left, COLS);
 	right = g_strdup_printf(_("VM %s: %s "), ws->def->name, state);
 	x = COLS - text_width(right);
@@ -535,10 +560,17 @@ static void draw_console(struct kd_workstation *ws, WINDOW *win, struct kd_scree
 	const char *msg = NULL;
 
 	cursor->visible = false;
+	if (ws->console_serial && ws->serial) {
+		/* Kept after the VM stopped: its last words stay readable. */
+		kd_serial_view_draw(ws->serial, win, &ws->theme, &cursor->y, &cursor->x);
+		cursor->visible = m != NULL;
+		cursor->shape = 1;
+		return;
+	}
 	if (!m)
 		msg = _("No VM is running. F3 shows its settings; s there starts it.");
 	else if (!m->display)
-		msg = _("This VM has no display adapter (vga none).");
+		msg = _("This VM has no display adapter (vga none); Alt+3 shows its serial port.");
 	else if (!ws->listener)
 		msg = _("This VM's display is off (display none).");
 	if (msg) {
@@ -928,7 +960,13 @@ static void run_action(struct kd_workstation *ws, const struct kd_tui_key *key)
 		show(ws, KD_TUI_SETTINGS);
 		break;
 	case KD_ACT_SHOW_CONSOLE:
+	case KD_ACT_SHOW_SERIAL:
 		show(ws, KD_TUI_CONSOLE);
+		/* The display unless there is none; Alt+3 the serial port. */
+		ws->console_serial =
+			key->action == KD_ACT_SHOW_SERIAL ||
+			(ws->session && !kd_session_machine(ws->session)->display && ws->serial);
+		ws->need_full = true;
 		break;
 	case KD_ACT_SHOW_MONITOR:
 		show(ws, KD_TUI_MONITOR);
@@ -980,19 +1018,20 @@ static void console_prefix_key(struct kd_workstation *ws, const struct kd_tui_ke
 	}
 	if (k->keycode)
 		return;
-	if (k->code == ws->options.escape_char) {
-		/* The escape key twice sends it, as in screen. */
-		kd_guest_keys_char(ws->keys, (wint_t)ws->options.escape_char, 0);
+	if (k->code == ws->options.escape_char || k->code == 'a' || k->code == 'A') {
+		/* The escape key twice (or then a) sends it, as in screen. */
+		uint8_t c = (uint8_t)ws->options.escape_char;
+
+		if (ws->console_serial)
+			kd_chardev_send_input(ws->serial_chr, &c, 1);
+		else
+			kd_guest_keys_char(ws->keys, (wint_t)ws->options.escape_char, 0);
 		return;
 	}
 	switch (k->code) {
 	case 'q':
 	case 'Q':
 		quit(ws);
-		break;
-	case 'a':
-	case 'A':
-		kd_guest_keys_char(ws->keys, (wint_t)ws->options.escape_char, 0);
 		break;
 	case '1':
 		show(ws, KD_TUI_CONSOLE);
@@ -1026,6 +1065,14 @@ static void console_key(struct kd_workstation *ws, const struct kd_tui_keypress 
 		return;
 	}
 	ws->console_hint = false;
+	if (ws->console_serial) {
+		uint8_t bytes[8];
+		size_t n = kd_serial_view_key_bytes(k->code, k->keycode, k->alt, bytes);
+
+		if (n)
+			kd_chardev_send_input(ws->serial_chr, bytes, n);
+		return;
+	}
 	if (k->keycode)
 		kd_guest_keys_code(ws->keys, k->code);
 	else
@@ -1286,6 +1333,7 @@ out:
 		g_source_remove(ws.input_source);
 	if (ws.winch_source)
 		g_source_remove(ws.winch_source);
+	kd_serial_view_free(ws.serial);
 	kd_monitor_pane_free(ws.pane);
 	kd_guest_keys_free(ws.keys);
 	kd_screen_render_free(ws.render);

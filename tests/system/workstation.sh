@@ -10,7 +10,7 @@
 command -v tmux >/dev/null || tap_skip_all "needs tmux (build-aux/install-deps --tests)"
 command -v python3 >/dev/null || tap_skip_all "needs python3"
 
-tap_plan 24
+tap_plan 25
 fixture="$TEST_TMP/host"
 python3 "$KVMDESK_SRCDIR/tests/system/hostfixture.py" "$KVMDESK_SRCDIR/tests/data/hosts/article.spec" "$fixture"
 sock="$TEST_TMP/tmux.sock"
@@ -146,6 +146,32 @@ if waitfor "Ctrl+T then ? for more" 30 plain && screen plain | grep -q "Ctrl+T k
 	tap_ok "-echr 0x14 makes Ctrl+T the console's escape key (hint and hint bar say so)"
 else
 	tap_not_ok "-echr"; screen plain | sed 's/^/# /'
+fi
+# The serial console: a VM without a display adapter whose guest talks on COM1 both ways.
+if [ -n "$reason" ] || [ ! -f "$KVMDESK_GUEST_DIR/engine.elf" ]; then
+	tap_skip "Alt+3 shows COM1; typed keys reach the guest's UART" "${reason:-no engine.elf}"
+else
+	mkdir -p "$XDG_CONFIG_HOME/kvmdesk/vms"
+	cat >"$XDG_CONFIG_HOME/kvmdesk/vms/serial.vm" <<VM
+[vm]
+memory=64
+vga=none
+nics=0
+extra=-kernel;$KVMDESK_GUEST_DIR/engine.elf;-append;uart;-device;isa-debug-exit;-debugcon;file:$TEST_TMP/serial-debugcon.log;
+VM
+	tm send-keys -t plain F5 "vm_select serial" Enter "vm_start" Enter
+	sleep 0.5
+	tm send-keys -t plain M-3
+	if waitfor "uart: hello from COM1" 200 plain; then
+		tm send-keys -t plain p i n g C-j
+		if waitfor "uart: got ping" 100 plain && screen plain | grep -q "Serial console (COM1)"; then
+			tap_ok "Alt+3 shows COM1 of a VM without display; typed keys reach the guest's UART"
+		else
+			tap_not_ok "no answer on COM1"; screen plain | sed 's/^/# /'
+		fi
+	else
+		tap_not_ok "no COM1 output in the serial console"; screen plain | sed 's/^/# /'
+	fi
 fi
 kill -TERM "$pid"
 if waitfor "kvmdesk-exit-0" 50 plain && waitfor "echo icanon" 30 plain; then
