@@ -171,6 +171,66 @@ static bool cmd_vm_new(struct kd_monitor_context *ctx, int argc, char **argv, GS
 	return true;
 }
 
+static bool cmd_vm_rename(struct kd_monitor_context *ctx, int argc, char **argv, GString *out)
+{
+	struct kd_workstation *ws = ws_of(ctx);
+	g_autoptr(GError) err = NULL;
+	g_autofree char *path = NULL;
+	g_autofree char *old = NULL;
+	bool was_saved;
+
+	if (argc != 2)
+		return usage(out, argv[0], "NAME");
+	if (!stopped_only(ws, argv[0], out))
+		return false;
+	path = kd_vmdef_path_in(ws->vm_dir, argv[1], &err);
+	if (!path) {
+		g_string_append_printf(out, "vm_rename: %s\n", err->message);
+		return false;
+	}
+	if (g_file_test(path, G_FILE_TEST_EXISTS)) {
+		g_string_append_printf(out, _("vm_rename: VM '%s' exists already\n"), argv[1]);
+		return false;
+	}
+	/* Saved under the new name first: a failure leaves the old file as it was. */
+	old = ws->def->name;
+	was_saved = !ws->def_builtin;
+	ws->def->name = g_strdup(argv[1]);
+	if (!kd_vmdef_save_in(ws->vm_dir, ws->def, &err)) {
+		g_string_append_printf(out, "vm_rename: %s\n", err->message);
+		g_free(ws->def->name);
+		ws->def->name = g_steal_pointer(&old);
+		return false;
+	}
+	ws->def_builtin = false;
+	if (was_saved && !kd_vmdef_delete_in(ws->vm_dir, old, &err))
+		g_string_append_printf(out, _("warning: %s\n"), err->message);
+	g_string_append_printf(out, _("VM '%s' is now called '%s'\n"), old, argv[1]);
+	return true;
+}
+
+static bool cmd_vm_delete(struct kd_monitor_context *ctx, int argc, char **argv, GString *out)
+{
+	struct kd_workstation *ws = ws_of(ctx);
+	g_autoptr(GError) err = NULL;
+
+	if (argc != 2)
+		return usage(out, argv[0], "NAME");
+	if (ws->session && !strcmp(argv[1], kd_session_name(ws->session))) {
+		g_string_append_printf(out, _("vm_delete: VM '%s' is running\n"), argv[1]);
+		return false;
+	}
+	if (!kd_vmdef_delete_in(ws->vm_dir, argv[1], &err)) {
+		g_string_append_printf(out, "vm_delete: %s\n", err->message);
+		return false;
+	}
+	g_string_append_printf(out, _("VM '%s' deleted\n"), argv[1]);
+	/* The one shown goes: show the demo instead (built in until it changes). */
+	if (!strcmp(argv[1], ws->def->name) && !ws_select_vm(ws, "demo", &err))
+		g_string_append_printf(out, "%s\n", err->message);
+	return true;
+}
+
 static char *join_rest(int argc, char **argv, int from)
 {
 	return from < argc ? g_strjoinv(" ", argv + from) : g_strdup("");
@@ -485,6 +545,9 @@ const struct kd_monitor_command kd_ws_commands[] = {
 	  cmd_vm_select },
 	{ "vm_new", NULL, "NAME", N_("create a VM with the default settings (kvmdesk)"),
 	  cmd_vm_new },
+	{ "vm_rename", NULL, "NAME", N_("give the VM shown another name (kvmdesk)"),
+	  cmd_vm_rename },
+	{ "vm_delete", NULL, "NAME", N_("delete the saved VM NAME (kvmdesk)"), cmd_vm_delete },
 	{ "vm_set", NULL, "SETTING VALUE",
 	  N_("change and save a setting: memory SIZE, cpus N, cdrom FILE|none, disk N FILE[ "
 	     "ro]|none, "
@@ -519,7 +582,7 @@ void kd_ws_complete(void *opaque, const char *command, unsigned argn, const char
 {
 	struct kd_workstation *ws = opaque;
 
-	if (!strcmp(command, "vm_select") && argn == 1) {
+	if ((!strcmp(command, "vm_select") || !strcmp(command, "vm_delete")) && argn == 1) {
 		g_auto(GStrv) names = kd_vmdef_list_in(ws->vm_dir);
 
 		for (char **n = names; *n; n++)

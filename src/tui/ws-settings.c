@@ -251,8 +251,10 @@ static void edit(struct kd_workstation *ws, const struct row *r)
 
 	switch (r->kind) {
 	case ROW_NAME:
-		ws_message(ws, true, _("a VM's name is its file's name; n makes a new VM"));
-		return;
+		prompt = _("Name ([A-Za-z0-9._-], up to 64 characters):");
+		current = g_strdup(def->name);
+		command = g_strdup("vm_rename");
+		break;
 	case ROW_HOSTDEV:
 		ws_message(ws, true, _("host devices are assigned on F2 (a) and removed with x"));
 		return;

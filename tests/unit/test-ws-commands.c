@@ -182,8 +182,26 @@ static void test_definitions(struct fixture *f, gconstpointer data)
 	g_assert_cmpuint(c->len, ==, 1);
 	g_ptr_array_unref(c);
 	c = kd_monitor_complete(&f->ws.mctx, "vm_", &files);
-	g_assert_cmpuint(c->len, ==, 7);
+	g_assert_cmpuint(c->len, ==, 9);
 	g_ptr_array_unref(c);
+
+	/* Renaming moves the file; deleting the VM shown shows the demo. */
+	g_free(run(f, "vm_new other", true));
+	g_free(run(f, "vm_select lab", true));
+	g_free(run(f, "vm_rename other", false));
+	g_free(run(f, "vm_rename ../x", false));
+	g_free(run(f, "vm_rename bench", true));
+	g_assert_cmpstr(f->ws.def->name, ==, "bench");
+	{
+		g_autofree char *old = g_build_filename(f->ws.vm_dir, "lab.vm", NULL);
+		g_autofree char *now = g_build_filename(f->ws.vm_dir, "bench.vm", NULL);
+
+		g_assert_false(g_file_test(old, G_FILE_TEST_EXISTS));
+		g_assert_true(g_file_test(now, G_FILE_TEST_EXISTS));
+	}
+	g_free(run(f, "vm_delete bench", true));
+	g_assert_cmpstr(f->ws.def->name, ==, "demo");
+	g_free(run(f, "vm_delete bench", false));
 }
 
 int main(int argc, char **argv)
