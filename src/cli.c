@@ -723,6 +723,14 @@ static bool apply_vm(struct kd_config *cfg, const char *value, GError **err)
 	path = kd_vmdef_path_in(dir, value, &cause);
 	if (path)
 		def = kd_vmdef_load_file(path, NULL, &cause);
+	/* The built-in demo needs no file until it is changed and saved. */
+	if (!def && !strcmp(value, "demo") &&
+	    g_error_matches(cause, KD_VMDEF_ERROR, KD_VMDEF_ERROR_NOT_FOUND)) {
+		g_autofree char *image = kd_vmdef_demo_image();
+
+		g_clear_error(&cause);
+		def = kd_vmdef_demo(image);
+	}
 	if (!def) {
 		if (g_error_matches(cause, KD_VMDEF_ERROR, KD_VMDEF_ERROR_NOT_FOUND))
 			vm_not_found(value, path, err);

@@ -851,3 +851,39 @@ char **kd_vmdef_to_argv(const struct kd_vmdef *def)
 	g_ptr_array_add(argv, NULL);
 	return (char **)g_ptr_array_free(argv, FALSE);
 }
+
+char *kd_vmdef_demo_image(void)
+{
+	const char *env = g_getenv("KVMDESK_DEMO_IMAGE");
+	g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+	g_autofree char *installed = g_build_filename(KVMDESK_DATADIR, "kvmdesk-demo.img", NULL);
+
+	if (env && *env)
+		return g_strdup(env);
+	/* A program run from its build tree takes that tree's image, unless one is installed. */
+	if (exe && !g_file_test(installed, G_FILE_TEST_IS_REGULAR)) {
+		g_autofree char *dir = g_path_get_dirname(exe);
+		g_autofree char *relative =
+			g_build_filename(dir, "..", "data", "demo", "kvmdesk-demo.img", NULL);
+		char *built = g_canonicalize_filename(relative, NULL);
+
+		if (g_file_test(built, G_FILE_TEST_IS_REGULAR))
+			return built;
+		g_free(built);
+	}
+	return g_steal_pointer(&installed);
+}
+
+struct kd_vmdef *kd_vmdef_demo(const char *image)
+{
+	struct kd_vmdef *def = kd_vmdef_new("demo", NULL);
+
+	def->disk[0].present = true;
+	def->disk[0].file = g_strdup(image);
+	def->disk[0].readonly = true;
+	/* The demo needs no network; iPXE's ROM would only slow its start (and cannot run on
+	 * nested software KVM hosts). */
+	for (unsigned i = 0; i < KD_VMDEF_MAX_NICS; i++)
+		nic_clear(&def->nic[i]);
+	return def;
+}

@@ -78,6 +78,13 @@ void kd_vmdef_free(struct kd_vmdef *def);
 typedef struct kd_vmdef kd_vmdef;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(kd_vmdef, kd_vmdef_free)
 
+/* The built-in demo VM (256 MiB, the demo disk read-only, no network), named "demo": what
+ * the workstation shows and `-vm demo` runs while no VM of that name is saved. */
+struct kd_vmdef *kd_vmdef_demo(const char *image);
+/* The demo disk: $KVMDESK_DEMO_IMAGE, the installed one, or the build tree's when kvmdesk runs
+ * from it (newly allocated). */
+char *kd_vmdef_demo_image(void);
+
 /* A deep copy (NULL only when def holds values the file format cannot carry). */
 struct kd_vmdef *kd_vmdef_copy(const struct kd_vmdef *def);
 

@@ -256,43 +256,12 @@ void ws_vm_ended(void *opaque)
 	g_idle_add(free_ended_session, opaque);
 }
 
-/* The demo VM's disk: $KVMDESK_DEMO_IMAGE, the option, the installed one, or the one of the
- * build tree the program runs from. */
-static char *find_demo_image(const struct kd_workstation *ws)
-{
-	const char *env = g_getenv("KVMDESK_DEMO_IMAGE");
-	g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
-	g_autofree char *installed = g_build_filename(KVMDESK_DATADIR, "kvmdesk-demo.img", NULL);
-
-	if (ws->options.demo_image)
-		return g_strdup(ws->options.demo_image);
-	if (env && *env)
-		return g_strdup(env);
-	if (exe) {
-		g_autofree char *dir = g_path_get_dirname(exe);
-		g_autofree char *relative =
-			g_build_filename(dir, "..", "data", "demo", "kvmdesk-demo.img", NULL);
-		char *built = g_canonicalize_filename(relative, NULL);
-
-		if (g_file_test(built, G_FILE_TEST_IS_REGULAR) &&
-		    !g_file_test(installed, G_FILE_TEST_IS_REGULAR))
-			return built;
-		g_free(built);
-	}
-	return g_steal_pointer(&installed);
-}
-
 struct kd_vmdef *ws_demo_vmdef(const struct kd_workstation *ws)
 {
-	struct kd_vmdef *def = kd_vmdef_new("demo", NULL);
+	g_autofree char *image =
+		ws->options.demo_image ? g_strdup(ws->options.demo_image) : kd_vmdef_demo_image();
 
-	def->disk[0].present = true;
-	def->disk[0].file = find_demo_image(ws);
-	def->disk[0].readonly = true;
-	/* The demo needs no network; iPXE's ROM would only slow its start. */
-	for (unsigned i = 0; i < KD_VMDEF_MAX_NICS; i++)
-		def->nic[i].present = false;
-	return def;
+	return kd_vmdef_demo(image);
 }
 
 bool ws_select_vm(struct kd_workstation *ws, const char *name, GError **err)
