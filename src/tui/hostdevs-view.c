@@ -9,20 +9,16 @@
 
 #include "i18n.h"
 
-/* Column widths; at 80 columns the name column gets what is left, 27. */
+/* Column widths; at 80 columns the name column gets what is left, 22. */
 enum {
+	COL_GROUP_MIN = 3, /* "Grp", group numbers right-aligned */
 	COL_ADDRESS_MIN = 7, /* "05:06.0" */
 	COL_CLASS = 12,
 	COL_NAME_MIN = 8,
 	COL_IRQ = 9, /* "11 shared" */
 	COL_DRIVER = 11,
 	COL_VERDICT = 8, /* "warnings" */
-	COL_GAPS = 6, /* one space after the mark and between the other columns */
-};
-
-struct row {
-	int group; /* the IOMMU group, -1 for none */
-	struct kd_hostdev *dev; /* NULL for a group header */
+	COL_GAPS = 7, /* one space after the mark and between the other columns */
 };
 
 struct kd_hostdevs_view {
@@ -30,18 +26,17 @@ struct kd_hostdevs_view {
 	GHashTable *assigned; /* canonical address -> itself */
 	char *filter; /* as given, "" for none */
 	char *filter_folded; /* casefolded, NULL for none */
-	GArray *rows; /* struct row, in table order */
-	GPtrArray *shown; /* struct kd_hostdev * (borrowed), the devices of rows in order */
+	GPtrArray *shown; /* struct kd_hostdev * (borrowed), the table's rows in order */
 	int selected; /* index into shown, -1 for none */
 	/* Our own copy: the host it came from may be gone when set_host brings the next one. */
 	char *selected_address;
-	int top; /* first row drawn below the column titles */
+	int top; /* first device row drawn below the column titles */
 	int detail_offset;
 	int detail_max; /* largest detail offset, as last drawn; -1 before the first draw */
 };
 
 struct layout {
-	int address, name;
+	int group, address, name;
 };
 
 /* Kinds of detail lines, for their colour. */
@@ -101,6 +96,14 @@ static void append_fitted(GString *out, const char *text, int width, const char 
 	}
 	for (; pad && used < width; used++)
 		g_string_append_c(out, ' ');
+}
+
+/* Appends text right-aligned in width display columns (cut as append_fitted does). */
+static void append_right(GString *out, const char *text, int width, const char *cut)
+{
+	for (int used = text_width(text); used < width; used++)
+		g_string_append_c(out, ' ');
+	append_fitted(out, text, width, cut, false);
 }
 
 /* The byte length of line's longest prefix that fits width columns. */
@@ -193,7 +196,6 @@ static void rebuild(struct kd_hostdevs_view *v)
 {
 	int keep = -1;
 
-	g_array_set_size(v->rows, 0);
 	g_ptr_array_set_size(v->shown, 0);
 	if (v->host) {
 		for (guint i = 0; i < v->host->devices->len; i++) {
@@ -206,13 +208,7 @@ static void rebuild(struct kd_hostdevs_view *v)
 	g_ptr_array_sort(v->shown, compare_devices);
 	for (guint i = 0; i < v->shown->len; i++) {
 		struct kd_hostdev *d = g_ptr_array_index(v->shown, i);
-		struct row header = { .group = d->iommu_group < 0 ? -1 : d->iommu_group };
-		struct row device = { .group = header.group, .dev = d };
 
-		if (!v->rows->len ||
-		    g_array_index(v->rows, struct row, v->rows->len - 1).group != header.group)
-			g_array_append_val(v->rows, header);
-		g_array_append_val(v->rows, device);
 		if (keep < 0 && g_strcmp0(d->address, v->selected_address) == 0)
 			keep = (int)i;
 	}
@@ -228,7 +224,6 @@ struct kd_hostdevs_view *kd_hostdevs_view_new(void)
 
 	v->assigned = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	v->filter = g_strdup("");
-	v->rows = g_array_new(FALSE, TRUE, sizeof(struct row));
 	v->shown = g_ptr_array_new();
 	v->selected = -1;
 	v->detail_max = -1;
@@ -242,7 +237,6 @@ void kd_hostdevs_view_free(struct kd_hostdevs_view *v)
 	g_hash_table_destroy(v->assigned);
 	g_free(v->filter);
 	g_free(v->filter_folded);
-	g_array_free(v->rows, TRUE);
 	g_ptr_array_free(v->shown, TRUE);
 	g_free(v->selected_address);
 	g_free(v);
@@ -339,16 +333,19 @@ unsigned kd_hostdevs_view_count(const struct kd_hostdevs_view *v)
 
 static struct layout table_layout(const struct kd_hostdevs_view *v, int width)
 {
-	struct layout l = { .address = COL_ADDRESS_MIN };
+	struct layout l = { .group = COL_GROUP_MIN, .address = COL_ADDRESS_MIN };
 
-	/* Devices outside PCI domain 0 keep their domain ("0001:00:02.0"). */
 	for (guint i = 0; i < v->shown->len; i++) {
 		const struct kd_hostdev *d = g_ptr_array_index(v->shown, i);
+		char group[16];
 
+		/* Devices outside PCI domain 0 keep their domain ("0001:00:02.0"). */
 		l.address = MAX(l.address, text_width(kd_pci_address_short(d->address)));
+		/* Hosts with a thousand groups and more widen the group column. */
+		l.group = MAX(l.group, g_snprintf(group, sizeof(group), "%d", d->iommu_group));
 	}
-	l.name =
-		width - (1 + l.address + COL_CLASS + COL_IRQ + COL_DRIVER + COL_VERDICT + COL_GAPS);
+	l.name = width - (1 + l.group + l.address + COL_CLASS + COL_IRQ + COL_DRIVER + COL_VERDICT +
+			  COL_GAPS);
 	l.name = MAX(l.name, COL_NAME_MIN);
 	return l;
 }
@@ -369,6 +366,8 @@ static void irq_text(const struct kd_hostdev *d, char *buf, size_t size)
 static void format_titles(GString *out, const struct layout *l, const char *cut)
 {
 	g_string_append(out, "  ");
+	append_right(out, _("Grp"), l->group, cut);
+	g_string_append_c(out, ' ');
 	append_fitted(out, _("Address"), l->address, cut, true);
 	g_string_append_c(out, ' ');
 	append_fitted(out, _("Class"), COL_CLASS, cut, true);
@@ -382,51 +381,40 @@ static void format_titles(GString *out, const struct layout *l, const char *cut)
 	append_fitted(out, _("Verdict"), COL_VERDICT, cut, true);
 }
 
-static void format_group_header(GString *out, const struct kd_hostdevs_view *v, int group,
-				int width, bool utf8)
+/* Whether the device at index in shown is the first shown one of its IOMMU group: it gets the
+ * group's number, the others below it the continuation mark. Devices without a group each get
+ * "-". */
+static bool first_of_group(const struct kd_hostdevs_view *v, guint index)
 {
-	g_autofree char *title = NULL;
-	const char *hline = utf8 ? "\u2500" : "-";
+	const struct kd_hostdev *d = g_ptr_array_index(v->shown, index);
 
-	if (group >= 0) {
-		const struct kd_hostdev *any = NULL;
-
-		for (guint i = 0; i < v->shown->len && !any; i++) {
-			const struct kd_hostdev *d = g_ptr_array_index(v->shown, i);
-
-			if (d->iommu_group == group)
-				any = d;
-		}
-		/* The whole group's size, filtered or not: it goes to a guest as one. */
-		title = g_strdup_printf(g_dngettext(NULL, "IOMMU group %d (%u device)",
-						    "IOMMU group %d (%u devices)",
-						    any->group_members->len + 1),
-					group, any->group_members->len + 1);
-	} else {
-		bool any_group = false;
-
-		for (guint i = 0; v->host && i < v->host->devices->len; i++)
-			any_group |= ((struct kd_hostdev *)g_ptr_array_index(v->host->devices, i))
-					     ->iommu_group >= 0;
-		title = g_strdup(any_group ? _("no IOMMU group") : _("no IOMMU groups"));
-	}
-	g_string_append_printf(out, "%s%s %s ", hline, hline, title);
-	for (int used = text_width(out->str); used < width; used++)
-		g_string_append(out, hline);
+	return d->iommu_group < 0 || index == 0 ||
+	       ((struct kd_hostdev *)g_ptr_array_index(v->shown, index - 1))->iommu_group !=
+		       d->iommu_group;
 }
 
-/* One device row; *verdict_at is where the verdict column starts. */
+/* The device row at index in shown; vline marks a group's further rows; *verdict_at is where
+ * the verdict column starts. */
 static void format_device_row(GString *out, const struct kd_hostdevs_view *v,
-			      const struct layout *l, const struct kd_hostdev *d, bool utf8,
+			      const struct layout *l, guint index, bool utf8, const char *vline,
 			      gsize *verdict_at)
 {
+	const struct kd_hostdev *d = g_ptr_array_index(v->shown, index);
 	const char *cut = utf8 ? "\u2026" : "~";
 	g_autofree char *name = NULL;
-	char irq[32];
+	char group[16], irq[32];
 
 	g_string_append(out, !g_hash_table_contains(v->assigned, d->address) ? " "
 			     : utf8					     ? "\u25cf"
 									     : "*");
+	g_string_append_c(out, ' ');
+	if (d->iommu_group < 0)
+		g_strlcpy(group, "-", sizeof(group));
+	else if (first_of_group(v, index))
+		g_snprintf(group, sizeof(group), "%d", d->iommu_group);
+	else
+		g_strlcpy(group, vline, sizeof(group));
+	append_right(out, group, l->group, cut);
 	g_string_append_c(out, ' ');
 	append_fitted(out, kd_pci_address_short(d->address), l->address, cut, true);
 	g_string_append_c(out, ' ');
@@ -445,21 +433,10 @@ static void format_device_row(GString *out, const struct kd_hostdevs_view *v,
 	append_fitted(out, verdict_word(d->verdict), COL_VERDICT, cut, true);
 }
 
-/* Row index (in v->rows) of the selected device, -1 for none. */
-static int selected_row(const struct kd_hostdevs_view *v)
-{
-	struct kd_hostdev *d = kd_hostdevs_view_selected(v);
-
-	for (guint i = 0; d && i < v->rows->len; i++)
-		if (g_array_index(v->rows, struct row, i).dev == d)
-			return (int)i;
-	return -1;
-}
-
-/* The text of row (or the titles for -1) cut to width; *verdict_at is where the verdict
- * starts (or the line's length). */
+/* The text of row (an index into shown, or the titles for -1) cut to width; *verdict_at is
+ * where the verdict starts (or the line's length). */
 static char *format_line(const struct kd_hostdevs_view *v, const struct layout *l, int row,
-			 int width, bool utf8, gsize *verdict_at)
+			 int width, bool utf8, const char *vline, gsize *verdict_at)
 {
 	GString *out = g_string_new(NULL);
 	gsize keep;
@@ -468,12 +445,7 @@ static char *format_line(const struct kd_hostdevs_view *v, const struct layout *
 	if (row < 0) {
 		format_titles(out, l, utf8 ? "\u2026" : "~");
 	} else {
-		const struct row *r = &g_array_index(v->rows, struct row, row);
-
-		if (r->dev)
-			format_device_row(out, v, l, r->dev, utf8, verdict_at);
-		else
-			format_group_header(out, v, r->group, width, utf8);
+		format_device_row(out, v, l, (guint)row, utf8, vline, verdict_at);
 	}
 	/* Below 80 columns the right-hand columns go. */
 	keep = fitting_bytes(out->str, width);
@@ -488,8 +460,9 @@ GPtrArray *kd_hostdevs_view_lines_utf8(const struct kd_hostdevs_view *v, int wid
 	struct layout l = table_layout(v, width);
 	gsize verdict_at;
 
-	for (int row = -1; row < (int)v->rows->len; row++)
-		g_ptr_array_add(lines, format_line(v, &l, row, width, utf8, &verdict_at));
+	for (int row = -1; row < (int)v->shown->len; row++)
+		g_ptr_array_add(lines, format_line(v, &l, row, width, utf8, utf8 ? "\u2502" : "|",
+						   &verdict_at));
 	return lines;
 }
 
@@ -510,19 +483,15 @@ static attr_t verdict_attr(enum kd_verdict verdict, const struct kd_theme *theme
 						: theme->error;
 }
 
-/* Scrolls so the selected row, and its group header when that is just above, are among the
- * visible rows. */
+/* Scrolls so the selected row is among the visible rows. */
 static void scroll_table(struct kd_hostdevs_view *v, int visible)
 {
-	int row = selected_row(v);
-	int last_top = MAX(0, (int)v->rows->len - visible);
+	int row = v->selected;
+	int last_top = MAX(0, (int)v->shown->len - visible);
 
 	if (row >= 0) {
-		int first =
-			row > 0 && !g_array_index(v->rows, struct row, row - 1).dev ? row - 1 : row;
-
-		if (first < v->top)
-			v->top = first;
+		if (row < v->top)
+			v->top = row;
 		if (row >= v->top + visible)
 			v->top = row - visible + 1;
 	}
@@ -549,14 +518,14 @@ void kd_hostdevs_view_draw_table(struct kd_hostdevs_view *v, WINDOW *win,
 		gsize verdict_at;
 		attr_t attr;
 
-		if (row >= (int)v->rows->len)
+		if (row >= (int)v->shown->len)
 			break;
-		d = row >= 0 ? g_array_index(v->rows, struct row, row).dev : NULL;
+		d = row >= 0 ? g_ptr_array_index(v->shown, row) : NULL;
 		attr = !d	       ? theme->title
 		       : d == selected ? theme->selected
 		       : d->bridge     ? theme->dim
 				       : theme->normal;
-		line = format_line(v, &l, row, width, theme->utf8, &verdict_at);
+		line = format_line(v, &l, row, width, theme->utf8, theme->vline, &verdict_at);
 		/* The bottom-right cell makes waddstr report ERR without scrolling; nothing lost. */
 		set_attr(win, attr);
 		mvwaddnstr(win, y, 0, line, (int)verdict_at);

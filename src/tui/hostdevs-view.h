@@ -7,8 +7,10 @@
  * A pure view and model: it neither reads keys nor runs actions; the workstation's key table
  * calls these functions. The text parts (lines, detail) need no terminal, for the tests.
  *
- * Table columns, left to right: a mark for devices in the VM's settings, the address (lspci's
- * short form), the class, vendor and device name (the column that takes what a terminal wider
+ * Table columns, left to right: a mark for devices in the VM's settings, the IOMMU group
+ * ("Grp": its number on the first row of a group, a vertical line on the group's further rows,
+ * "-" for a device in none; groups in ascending order, their devices in address order, devices
+ * without a group last), the address (lspci's short form), the class, vendor and device name (the column that takes what a terminal wider
  * than 80 columns offers), the interrupt ("11 shared", "16", "MSI", "MSI-X" or "-"), the driver
  * and the verdict in one word ("ready", "warnings", "no"). Text too long for its column ends in
  * "…" on a UTF-8 theme, "~" otherwise.
@@ -35,13 +37,13 @@ void kd_hostdevs_view_set_host(struct kd_hostdevs_view *v, struct kd_host *host)
  * kd_pci_address_normalize takes; copied; NULL for none), shown with a mark. */
 void kd_hostdevs_view_set_assigned(struct kd_hostdevs_view *v, const char *const *addresses);
 /* Case-insensitive substring filter over the address, vendor/device/class names, driver,
- * "vvvv:dddd" and verdict name; "" or NULL shows all. Group headers show when any member
- * matches. The selection stays on its device when that still shows, else the first one. */
+ * "vvvv:dddd" and verdict name; "" or NULL shows all. The first shown member of a group gets the
+ * group's number. The selection stays on its device when that still shows, else the first one. */
 void kd_hostdevs_view_set_filter(struct kd_hostdevs_view *v, const char *text);
 /* The filter text, "" when none. */
 const char *kd_hostdevs_view_filter(const struct kd_hostdevs_view *v);
 
-/* Moves the selection by delta devices (header rows are skipped), clamped at the ends. */
+/* Moves the selection by delta devices, clamped at the ends. */
 void kd_hostdevs_view_move(struct kd_hostdevs_view *v, int delta);
 void kd_hostdevs_view_home(struct kd_hostdevs_view *v);
 void kd_hostdevs_view_end(struct kd_hostdevs_view *v);
@@ -52,13 +54,15 @@ struct kd_hostdev *kd_hostdevs_view_selected(const struct kd_hostdevs_view *v);
 /* Devices shown (after the filter). */
 unsigned kd_hostdevs_view_count(const struct kd_hostdevs_view *v);
 
-/* The table's lines for a width (the column titles first, then group headers and device rows),
- * plain text in ASCII ('*' mark, '~' for cut text), no wider than width display columns. */
+/* The table's lines for a width (the column titles first, then one row per device), plain text
+ * in ASCII ('*' mark, '|' for a group's further rows, '~' for cut text), no wider than width
+ * display columns. */
 GPtrArray *kd_hostdevs_view_lines(const struct kd_hostdevs_view *v, int width);
-/* The same with utf8 choosing the mark ("●") and the cut marker ("…") as draw_table does. */
+/* The same with utf8 choosing the mark ("●"), the group line ("│") and the cut marker ("…") as
+ * draw_table does. */
 GPtrArray *kd_hostdevs_view_lines_utf8(const struct kd_hostdevs_view *v, int width, bool utf8);
 /* Draws the table into win (all of it, scrolled so the selection is visible): column titles
- * and group headers in theme->title, the selected row in theme->selected, bridges in
+ * in theme->title, a group's further rows marked with theme->vline, the selected row in theme->selected, bridges in
  * theme->dim, verdicts in ok/warning/error. No refresh. */
 void kd_hostdevs_view_draw_table(struct kd_hostdevs_view *v, WINDOW *win,
 				 const struct kd_theme *theme);

@@ -1,7 +1,8 @@
 /*
  * The "Host devices" screen on the article's host (tests/data/hosts/article.spec, expanded by
- * tests/system/hostfixture.py): IOMMU groups in order, the AVM B1 on a shared IRQ 11 that
- * cannot mask INTx, filter, selection that skips headers and survives a rescan, the VM's mark,
+ * tests/system/hostfixture.py): IOMMU groups in order in the group column (the number on a
+ * group's first row, a line on its further rows), the AVM B1 on a shared IRQ 11 that cannot
+ * mask INTx, filter, selection that moves by devices and survives a rescan, the VM's mark,
  * the detail with the warning, its fix and the blacklist lines, widths, and drawing into a
  * curses screen without a terminal.
  */
@@ -92,6 +93,16 @@ static const char *selected_address(struct kd_hostdevs_view *v)
 	return d ? kd_pci_address_short(d->address) : NULL;
 }
 
+/* The group column of a device row: the 3 columns after the mark and its gap. */
+static char *group_cell(GPtrArray *lines, int line)
+{
+	const char *l = g_ptr_array_index(lines, line);
+
+	g_assert_cmpint(line, >, 0);
+	g_assert_true(g_utf8_strlen(l, -1) >= 6);
+	return g_utf8_substring(l, 2, 5);
+}
+
 static int display_width(const char *s)
 {
 	int width = 0;
@@ -106,45 +117,57 @@ static void test_groups(void)
 	struct fixture f;
 	struct kd_hostdevs_view *v = kd_hostdevs_view_new();
 	g_autoptr(GPtrArray) lines = NULL;
-	int previous = -1, header, row;
+	g_autoptr(GPtrArray) utf8 = NULL;
+	int previous = -1, numbers = 0, row;
 
 	REQUIRE_FIXTURE(&f);
 	kd_hostdevs_view_set_host(v, f.host);
 	g_assert_cmpuint(kd_hostdevs_view_count(v), ==, 13);
 	lines = kd_hostdevs_view_lines(v, 80);
-	/* Titles, 11 group headers, 13 devices. */
-	g_assert_cmpuint(lines->len, ==, 1 + 11 + 13);
-	g_assert_nonnull(strstr(g_ptr_array_index(lines, 0), "Address"));
+	/* Titles and 13 devices: no header rows. */
+	g_assert_cmpuint(lines->len, ==, 1 + 13);
+	g_assert_true(g_str_has_prefix(g_ptr_array_index(lines, 0), "  Grp Address Class"));
 	g_assert_nonnull(strstr(g_ptr_array_index(lines, 0), "Verdict"));
+	g_assert_null(find_line(lines, "IOMMU group", 0) >= 0 ? "a header row" : NULL);
+	/* Numbers ascend; a line continues the group above it. */
 	for (guint i = 1; i < lines->len; i++) {
-		const char *l = g_ptr_array_index(lines, i);
-		const char *h = strstr(l, "IOMMU group ");
+		g_autofree char *cell = group_cell(lines, (int)i);
 
-		if (h) {
-			int group = atoi(h + strlen("IOMMU group "));
-
-			g_assert_cmpint(group, >, previous);
-			previous = group;
+		if (!strcmp(cell, "  |")) {
+			g_assert_cmpint(previous, >=, 0);
+			continue;
 		}
+		g_assert_true(g_ascii_isdigit(cell[2]));
+		g_assert_cmpint(atoi(cell), >, previous);
+		previous = atoi(cell);
+		numbers++;
 	}
 	g_assert_cmpint(previous, ==, 10);
+	g_assert_cmpint(numbers, ==, 11);
 
-	header = find_line(lines, "IOMMU group 8 ", 1);
-	g_assert_cmpint(header, >, 0);
 	row = find_line(lines, "05:06.0", 1);
-	g_assert_cmpint(row, ==, header + 1);
+	g_assert_true(g_str_has_prefix(g_ptr_array_index(lines, row), "    8 05:06.0 "));
 	g_assert_nonnull(strstr(g_ptr_array_index(lines, row), "11 shared"));
 	g_assert_nonnull(strstr(g_ptr_array_index(lines, row), "b1pci"));
 	g_assert_nonnull(strstr(g_ptr_array_index(lines, row), " no "));
+	g_assert_true(g_str_has_prefix(g_ptr_array_index(lines, 1), "    0 00:00.0 "));
 
-	/* Group 7: two devices in address order; group 9 (05:08.x) comes before group 10. */
-	header = find_line(lines, "IOMMU group 7 (2 devices)", 1);
-	g_assert_cmpint(header, >, 0);
-	g_assert_cmpint(find_line(lines, "00:1f.2", 1), ==, header + 1);
-	g_assert_cmpint(find_line(lines, "00:1f.3", 1), ==, header + 2);
-	g_assert_cmpint(find_line(lines, "05:08.2", 1), <, find_line(lines, "05:07.0", 1));
-	g_assert_cmpint(find_line(lines, "IOMMU group 9 ", 1), <,
-			find_line(lines, "IOMMU group 10 ", 1));
+	/* Group 7: two devices in address order, the second with the line; group 9 (05:08.x)
+	 * comes before group 10. */
+	row = find_line(lines, "00:1f.2", 1);
+	g_assert_true(g_str_has_prefix(g_ptr_array_index(lines, row), "    7 00:1f.2 "));
+	g_assert_true(g_str_has_prefix(g_ptr_array_index(lines, row + 1), "    | 00:1f.3 "));
+	row = find_line(lines, "05:08.0", 1);
+	g_assert_true(g_str_has_prefix(g_ptr_array_index(lines, row), "    9 05:08.0 "));
+	g_assert_true(g_str_has_prefix(g_ptr_array_index(lines, row + 1), "    | 05:08.2 "));
+	g_assert_true(g_str_has_prefix(g_ptr_array_index(lines, row + 2), "   10 05:07.0 "));
+	g_assert_cmpint(row + 2, ==, (int)lines->len - 1);
+	/* The UTF-8 line. */
+	utf8 = kd_hostdevs_view_lines_utf8(v, 80, true);
+	g_assert_true(g_str_has_prefix(g_ptr_array_index(utf8, find_line(utf8, "00:1f.3", 1)),
+				       "    \u2502 00:1f.3 "));
+	g_assert_true(g_str_has_prefix(g_ptr_array_index(utf8, find_line(utf8, "00:1f.2", 1)),
+				       "    7 00:1f.2 "));
 	/* The other interrupt forms. */
 	g_assert_nonnull(strstr(g_ptr_array_index(lines, find_line(lines, "00:02.0", 1)), " MSI "));
 	g_assert_nonnull(strstr(g_ptr_array_index(lines, find_line(lines, "05:07.0", 1)), " 19 "));
@@ -173,10 +196,16 @@ static void test_no_iommu(void)
 	}
 	kd_hostdevs_view_set_host(v, f.host);
 	lines = kd_hostdevs_view_lines(v, 80);
-	g_assert_cmpuint(lines->len, ==, 1 + 1 + 13);
-	g_assert_nonnull(strstr(g_ptr_array_index(lines, 1), "no IOMMU groups"));
-	g_assert_nonnull(strstr(g_ptr_array_index(lines, 2), "00:00.0"));
-	g_assert_nonnull(strstr(g_ptr_array_index(lines, 14), "05:08.2"));
+	/* The column stays, "-" on every row, devices in address order. */
+	g_assert_cmpuint(lines->len, ==, 1 + 13);
+	g_assert_true(g_str_has_prefix(g_ptr_array_index(lines, 0), "  Grp Address"));
+	for (guint i = 1; i < lines->len; i++) {
+		g_autofree char *cell = group_cell(lines, (int)i);
+
+		g_assert_cmpstr(cell, ==, "  -");
+	}
+	g_assert_true(g_str_has_prefix(g_ptr_array_index(lines, 1), "    - 00:00.0 "));
+	g_assert_true(g_str_has_prefix(g_ptr_array_index(lines, 13), "    - 05:08.2 "));
 	kd_hostdevs_view_free(v);
 	fixture_close(&f);
 }
@@ -194,13 +223,21 @@ static void test_filter(void)
 	g_assert_cmpstr(kd_hostdevs_view_filter(v), ==, "isdn");
 	g_assert_cmpuint(kd_hostdevs_view_count(v), ==, 2);
 	lines = kd_hostdevs_view_lines(v, 80);
-	g_assert_cmpuint(lines->len, ==, 1 + 2 + 2);
-	g_assert_cmpint(find_line(lines, "IOMMU group 8 ", 0), ==, 1);
-	g_assert_cmpint(find_line(lines, "05:06.0", 0), ==, 2);
-	g_assert_cmpint(find_line(lines, "IOMMU group 10 ", 0), ==, 3);
-	g_assert_cmpint(find_line(lines, "05:07.0", 0), ==, 4);
+	g_assert_cmpuint(lines->len, ==, 1 + 2);
+	g_assert_true(g_str_has_prefix(g_ptr_array_index(lines, 1), "    8 05:06.0 "));
+	g_assert_true(g_str_has_prefix(g_ptr_array_index(lines, 2), "   10 05:07.0 "));
 	/* The selection (00:00.0) went: the first shown device. */
 	g_assert_cmpstr(selected_address(v), ==, "05:06.0");
+
+	/* The filter hides a group's first member: the first shown one gets the number. */
+	g_assert_true(kd_hostdevs_view_select(v, "05:07.0"));
+	kd_hostdevs_view_set_filter(v, "smbus");
+	g_assert_cmpuint(kd_hostdevs_view_count(v), ==, 1);
+	g_ptr_array_unref(lines);
+	lines = kd_hostdevs_view_lines(v, 80);
+	g_assert_cmpuint(lines->len, ==, 1 + 1);
+	g_assert_true(g_str_has_prefix(g_ptr_array_index(lines, 1), "    7 00:1f.3 "));
+	g_assert_cmpstr(selected_address(v), ==, "00:1f.3");
 
 	kd_hostdevs_view_set_filter(v, "ISDN");
 	g_assert_cmpuint(kd_hostdevs_view_count(v), ==, 2);
@@ -240,7 +277,6 @@ static void test_move(void)
 	g_assert_cmpstr(selected_address(v), ==, "00:00.0");
 	kd_hostdevs_view_move(v, -1);
 	g_assert_cmpstr(selected_address(v), ==, "00:00.0");
-	/* Across the header of group 1. */
 	kd_hostdevs_view_move(v, 1);
 	g_assert_cmpstr(selected_address(v), ==, "00:02.0");
 	kd_hostdevs_view_move(v, 7);
@@ -317,14 +353,14 @@ static void test_assigned(void)
 	kd_hostdevs_view_set_assigned(v, assigned);
 	lines = kd_hostdevs_view_lines(v, 80);
 	g_assert_true(g_str_has_prefix(g_ptr_array_index(lines, find_line(lines, "05:06.0", 1)),
-				       "* 05:06.0"));
+				       "*   8 05:06.0"));
 	g_assert_true(g_str_has_prefix(g_ptr_array_index(lines, find_line(lines, "00:1d.0", 1)),
-				       "* 00:1d.0"));
+				       "*   5 00:1d.0"));
 	g_assert_true(g_str_has_prefix(g_ptr_array_index(lines, find_line(lines, "00:02.0", 1)),
-				       "  00:02.0"));
+				       "    1 00:02.0"));
 	utf8 = kd_hostdevs_view_lines_utf8(v, 80, true);
 	g_assert_true(g_str_has_prefix(g_ptr_array_index(utf8, find_line(utf8, "05:06.0", 1)),
-				       "\u25cf 05:06.0"));
+				       "\u25cf   8 05:06.0"));
 	g_assert_true(kd_hostdevs_view_select(v, "05:06.0"));
 	detail = kd_hostdevs_view_detail_text(v);
 	g_assert_nonnull(strstr(detail, "In this VM's settings"));
@@ -332,7 +368,7 @@ static void test_assigned(void)
 	g_ptr_array_unref(lines);
 	lines = kd_hostdevs_view_lines(v, 80);
 	g_assert_true(g_str_has_prefix(g_ptr_array_index(lines, find_line(lines, "05:06.0", 1)),
-				       "  05:06.0"));
+				       "    8 05:06.0"));
 	kd_hostdevs_view_free(v);
 	fixture_close(&f);
 }
@@ -417,27 +453,37 @@ static void test_detail_scroll(void)
 
 static void test_widths(void)
 {
-	static const int widths[] = { 80, 100, 132, 79, 60, 40, 20, 1 };
 	struct fixture f;
 	struct kd_hostdevs_view *v = kd_hostdevs_view_new();
 
 	REQUIRE_FIXTURE(&f);
 	kd_hostdevs_view_set_host(v, f.host);
-	for (guint w = 0; w < G_N_ELEMENTS(widths); w++) {
+	for (int width = 1; width <= 132; width++) {
 		for (int utf8 = 0; utf8 <= 1; utf8++) {
-			g_autoptr(GPtrArray) lines =
-				kd_hostdevs_view_lines_utf8(v, widths[w], utf8);
+			g_autoptr(GPtrArray) lines = kd_hostdevs_view_lines_utf8(v, width, utf8);
 
+			g_assert_cmpuint(lines->len, ==, 1 + 13);
 			for (guint i = 0; i < lines->len; i++) {
 				const char *l = g_ptr_array_index(lines, i);
 
 				g_assert_true(g_utf8_validate(l, -1, NULL));
-				g_assert_cmpint(display_width(l), <=, widths[w]);
+				g_assert_cmpint(display_width(l), <=, width);
 				/* Rows fill 80 columns and more, for the selection bar. */
-				if (widths[w] >= 80 && i)
-					g_assert_cmpint(display_width(l), ==, widths[w]);
+				if (width >= 80 && i)
+					g_assert_cmpint(display_width(l), ==, width);
 			}
 		}
+	}
+	/* The group column comes out of the name column: 22 columns at 80. */
+	{
+		g_autoptr(GPtrArray) lines = kd_hostdevs_view_lines(v, 80);
+		const char *title = g_ptr_array_index(lines, 0);
+		const char *device = strstr(title, "Device"), *irq = strstr(title, "IRQ");
+
+		g_assert_nonnull(device);
+		g_assert_nonnull(irq);
+		g_assert_cmpint(irq - device, ==, 22 + 1);
+		g_assert_cmpint(device - title, ==, 2 + 3 + 1 + 7 + 1 + 12 + 1);
 	}
 	/* Wider terminals give the name column the room: the HFC-4S name is whole at 132. */
 	{
@@ -530,6 +576,7 @@ static void test_draw(void)
 		WINDOW *detail = newwin(12, 50, 10, 0);
 		WINDOW *tiny = newwin(1, 3, 30, 0);
 		g_autofree char *titles = NULL;
+		g_autofree char *continued = NULL;
 
 		/* Nothing to show yet. */
 		kd_hostdevs_view_draw_table(v, table, &themes[th]);
@@ -548,13 +595,26 @@ static void test_draw(void)
 		g_assert_false(window_has(table, "00:00.0"));
 		kd_hostdevs_view_home(v);
 		kd_hostdevs_view_draw_table(v, table, &themes[th]);
-		g_assert_true(window_has(table, "IOMMU group 0 "));
-		g_assert_true(window_has(table, "00:00.0"));
+		g_assert_true(g_str_has_prefix(titles, "  Grp Address"));
+		g_assert_true(window_has(table, "    0 00:00.0 "));
+		/* Titles and 9 device rows, no headers between them. */
+		for (int y = 1; y < 10; y++) {
+			g_autofree char *row = window_row(table, y);
+			g_autofree char *address = g_utf8_substring(row, 6, 13);
 
+			g_assert_true(address[2] == ':' && address[5] == '.');
+		}
+
+		g_assert_true(kd_hostdevs_view_select(v, "00:1f.3"));
+		kd_hostdevs_view_draw_table(v, table, &themes[th]);
+		/* The group's further row has the theme's line. */
+		g_assert_true(window_has(table, "    7 00:1f.2 "));
+		continued = g_strdup_printf("    %s 00:1f.3 ", themes[th].vline);
+		g_assert_true(window_has(table, continued));
 		g_assert_true(kd_hostdevs_view_select(v, "05:06.0"));
 		kd_hostdevs_view_draw_table(v, table, &themes[th]);
-		g_assert_true(window_has(table, "IOMMU group 8 "));
-		g_assert_true(window_has(table, "05:06.0"));
+		/* 05:06.0 is in the VM's settings: its mark comes first. */
+		g_assert_true(window_has(table, "   8 05:06.0 "));
 		kd_hostdevs_view_draw_detail(v, detail, &themes[th]);
 		g_assert_true(window_has(detail, "05:06.0 ISDN controller"));
 		kd_hostdevs_view_scroll_detail(v, 1000);
