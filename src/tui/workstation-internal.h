@@ -98,6 +98,27 @@ void ws_ask(struct kd_workstation *ws, enum ws_modal kind, const char *prompt, c
 	    const char *arg, ws_modal_done_fn done);
 void ws_redraw(struct kd_workstation *ws);
 
+static inline int ws_text_width(const char *text)
+{
+	return (int)g_utf8_strlen(text, -1);
+}
+
+/* workstation.c */
+void ws_show(struct kd_workstation *ws, enum kd_tui_screen screen);
+/* Quits, asking first while a VM runs. */
+void ws_quit(struct kd_workstation *ws);
+
+/* ws-hostdevs.c: the host devices screen. */
+void ws_hostdevs_draw(struct kd_workstation *ws, WINDOW *win);
+void ws_hostdevs_action(struct kd_workstation *ws, const struct kd_tui_key *key);
+
+/* ws-console.c: the guest's screen or COM1, and the keys typed into it. */
+struct kd_screen_cursor;
+void ws_console_draw(struct kd_workstation *ws, WINDOW *win, struct kd_screen_cursor *cursor);
+void ws_console_key(struct kd_workstation *ws, const struct kd_tui_keypress *k);
+/* The key after the console's escape key. */
+void ws_console_prefix_key(struct kd_workstation *ws, const struct kd_tui_keypress *k);
+
 /* ws-commands.c: the workstation's own monitor commands. */
 extern const struct kd_monitor_command kd_ws_commands[];
 extern const struct kd_monitor_command kd_ws_info_commands[];

@@ -43,7 +43,6 @@
 /* Last: it defines a macro for every terminfo capability (cursor_visible, lines, ...). */
 #include <term.h>
 
-#define REFRESH_MS 33 /* the console at 30 Hz at most */
 #define ESC_DELAY_MS 25
 #define MAX_MODAL_TEXT 1024
 
@@ -146,116 +145,6 @@ const char *ws_vm_state(const struct kd_workstation *ws)
 	}
 }
 
-static void on_frame(const struct kd_display_frame *frame, void *data);
-
-static gboolean close_sdl(gpointer data)
-{
-	struct kd_workstation *ws = data;
-
-#ifdef HAVE_SDL
-	kd_sdl_display_free(ws->sdl);
-	ws->sdl = NULL;
-#endif
-	return G_SOURCE_REMOVE;
-}
-
-/* Closing the window closes only the window: the VM and the terminal go on. */
-static void on_sdl_closed(void *opaque)
-{
-	g_idle_add(close_sdl, opaque);
-}
-
-static void on_serial_output(void *opaque)
-{
-	struct kd_workstation *ws = opaque;
-	g_autoptr(GBytes) bytes = kd_chardev_take_output(ws->serial_chr);
-	gsize len;
-	const uint8_t *data = g_bytes_get_data(bytes, &len);
-
-	kd_serial_view_feed(ws->serial, data, len);
-	if (ws->current == KD_TUI_CONSOLE && ws->console_serial && ws->modal == WS_MODAL_NONE)
-		ws_redraw(ws);
-}
-
-void ws_vm_started(struct kd_workstation *ws)
-{
-	struct kd_machine *m = kd_session_machine(ws->session);
-	const char *display = kd_session_display(ws->session);
-
-	kd_serial_view_free(ws->serial);
-	ws->serial = kd_serial_view_new();
-	ws->serial_chr = kd_chardev_is_vc(m->serial[0]) ? m->serial[0] : NULL;
-	kd_chardev_set_output_listener(ws->serial_chr, on_serial_output, ws);
-	/* Without a display adapter the serial port is the console. */
-	ws->console_serial = !m->display && ws->serial_chr;
-
-	kd_guest_keys_set_machine(ws->keys, m);
-	if (m->display && !(display && !strcmp(display, "none")))
-		ws->listener = kd_display_add_listener(m->display, REFRESH_MS, on_frame, ws);
-#ifdef HAVE_SDL
-	if (m->display && display && !strcmp(display, "sdl")) {
-		g_autoptr(GError) err = NULL;
-
-		/* The window beside the terminal; without one the console pane still shows. */
-		ws->sdl = kd_sdl_display_new(m, m->display, on_sdl_closed, ws, &err);
-		if (!ws->sdl)
-			kd_monitor_pane_print(ws->pane, err->message);
-	}
-#endif
-	ws->console_hint = true;
-}
-
-void ws_vm_stopped(struct kd_workstation *ws)
-{
-	struct kd_machine *m;
-
-	if (!ws->session)
-		return;
-	m = kd_session_machine(ws->session);
-	if (ws->listener)
-		kd_display_remove_listener(m->display, ws->listener);
-	ws->listener = 0;
-#ifdef HAVE_SDL
-	kd_sdl_display_free(ws->sdl);
-	ws->sdl = NULL;
-#endif
-	kd_guest_keys_set_machine(ws->keys, NULL);
-	kd_chardev_set_output_listener(ws->serial_chr, NULL, NULL);
-	ws->serial_chr = NULL;
-	ws->mctx.machine = NULL;
-	kd_session_free(ws->session);
-	ws->session = NULL;
-	ws->prefix = false;
-}
-
-static gboolean free_ended_session(gpointer data)
-{
-	struct kd_workstation *ws = data;
-	g_autofree char *reason = NULL;
-	g_autofree char *name = NULL;
-
-	if (!ws->session)
-		return G_SOURCE_REMOVE;
-	name = g_strdup(kd_session_name(ws->session));
-	reason = g_strdup(kd_session_end_reason(ws->session));
-	ws_vm_stopped(ws);
-	if (reason) {
-		ws_message(ws, true, _("VM '%s' stopped: %s"), name, reason);
-		kd_monitor_pane_print(ws->pane, reason);
-	} else {
-		ws_message(ws, false, _("VM '%s' powered off"), name);
-	}
-	kd_monitor_pane_print(ws->pane, ws->message);
-	ws_redraw(ws);
-	return G_SOURCE_REMOVE;
-}
-
-void ws_vm_ended(void *opaque)
-{
-	/* Inside the session's own event handler: free it from the main loop afterwards. */
-	g_idle_add(free_ended_session, opaque);
-}
-
 struct kd_vmdef *ws_demo_vmdef(const struct kd_workstation *ws)
 {
 	g_autofree char *image =
@@ -318,11 +207,6 @@ char *kd_workstation_escape_name(int escape_char)
 	return g_strdup_printf("0x%02x", (unsigned)escape_char);
 }
 
-static int text_width(const char *text)
-{
-	return (int)g_utf8_strlen(text, -1);
-}
-
 static void draw_title(struct kd_workstation *ws)
 {
 	g_autofree char *right = NULL;
@@ -338,8 +222,8 @@ static void draw_title(struct kd_workstation *ws)
 				       : kd_tui_screen_title(ws->current));
 	mvaddnstr(0, 0, left, COLS);
 	right = g_strdup_printf(_("VM %s: %s "), ws->def->name, state);
-	x = COLS - text_width(right);
-	if (x > text_width(left) + 1)
+	x = COLS - ws_text_width(right);
+	if (x > ws_text_width(left) + 1)
 		mvaddstr(0, x, right);
 	attrset(A_NORMAL);
 }
@@ -392,7 +276,7 @@ static bool draw_message(struct kd_workstation *ws, int *cursor_x)
 		mvaddnstr(y, 0, ws->modal_prompt, COLS);
 		attrset(A_NORMAL);
 		if (ws->modal == WS_MODAL_INPUT) {
-			int start = text_width(ws->modal_prompt) + 1;
+			int start = ws_text_width(ws->modal_prompt) + 1;
 			int room = COLS - start - 1;
 			const char *text = ws->modal_text->str;
 			long len = g_utf8_strlen(text, -1);
@@ -442,7 +326,7 @@ static void wrap_into(GPtrArray *rows, const char *line, int width, int indent)
 		int lead = first ? 0 : indent;
 		const char *cut, *space;
 
-		if (text_width(piece) <= width || width <= indent + 10) {
+		if (ws_text_width(piece) <= width || width <= indent + 10) {
 			g_ptr_array_add(rows, g_steal_pointer(&piece));
 			return;
 		}
@@ -489,71 +373,6 @@ static void draw_help(struct kd_workstation *ws, WINDOW *win)
 	wattrset(win, A_NORMAL);
 }
 
-static void draw_hostdevs(struct kd_workstation *ws, WINDOW *win)
-{
-	int h = getmaxy(win), w = getmaxx(win);
-	int table_h, detail_y;
-	WINDOW *table, *detail;
-
-	if (!ws->host) {
-		wattrset(win, ws->theme.error);
-		mvwaddnstr(win, 1, 1, ws->host_error ? ws->host_error : "", w - 2);
-		wattrset(win, A_NORMAL);
-		return;
-	}
-	/* The table takes what its rows need, at most 60 %; the detail panel the rest. */
-	table_h = MIN((int)kd_hostdevs_view_count(ws->hostview) + 4, h * 3 / 5);
-	table_h = MAX(table_h, MIN(h, 5));
-	detail_y = table_h + 1;
-	table = derwin(win, table_h, w, 0, 0);
-	if (table) {
-		kd_hostdevs_view_draw_table(ws->hostview, table, &ws->theme);
-		delwin(table);
-	}
-	if (detail_y >= h)
-		return;
-	wattrset(win, ws->theme.dim);
-	for (int x = 0; x < w; x++)
-		mvwaddstr(win, table_h, x, ws->theme.hline);
-	wattrset(win, A_NORMAL);
-	detail = derwin(win, h - detail_y, w, detail_y, 0);
-	if (detail) {
-		kd_hostdevs_view_draw_detail(ws->hostview, detail, &ws->theme);
-		delwin(detail);
-	}
-}
-
-static void draw_console(struct kd_workstation *ws, WINDOW *win, struct kd_screen_cursor *cursor)
-{
-	struct kd_machine *m = ws->session ? kd_session_machine(ws->session) : NULL;
-	const char *msg = NULL;
-
-	cursor->visible = false;
-	if (ws->console_serial && ws->serial) {
-		/* Kept after the VM stopped: its last words stay readable. */
-		kd_serial_view_draw(ws->serial, win, &ws->theme, &cursor->y, &cursor->x);
-		cursor->visible = m != NULL;
-		cursor->shape = 1;
-		return;
-	}
-	if (!m)
-		msg = _("No VM is running. F3 shows its settings; s there starts it.");
-	else if (!m->display)
-		msg = _("This VM has no display adapter (vga none); Alt+3 shows its serial port.");
-	else if (!ws->listener)
-		msg = _("This VM's display is off (display none).");
-	if (msg) {
-		werase(win);
-		wattrset(win, ws->theme.dim);
-		mvwaddnstr(win, getmaxy(win) / 2, MAX(0, (getmaxx(win) - text_width(msg)) / 2), msg,
-			   getmaxx(win));
-		wattrset(win, A_NORMAL);
-		return;
-	}
-	kd_screen_render_draw(ws->render, win, kd_display_refresh(m->display, ws->need_full),
-			      ws->need_full, NULL, cursor);
-}
-
 void ws_redraw(struct kd_workstation *ws)
 {
 	struct kd_screen_cursor cursor = { 0 };
@@ -573,13 +392,13 @@ void ws_redraw(struct kd_workstation *ws)
 		draw_help(ws, ws->content);
 		break;
 	case KD_TUI_HOSTDEVS:
-		draw_hostdevs(ws, ws->content);
+		ws_hostdevs_draw(ws, ws->content);
 		break;
 	case KD_TUI_SETTINGS:
 		ws_settings_draw(ws, ws->content);
 		break;
 	case KD_TUI_CONSOLE:
-		draw_console(ws, ws->content, &cursor);
+		ws_console_draw(ws, ws->content, &cursor);
 		break;
 	case KD_TUI_MONITOR:
 		kd_monitor_pane_draw(ws->pane, ws->content, &ws->theme, &py, &px);
@@ -605,22 +424,6 @@ void ws_redraw(struct kd_workstation *ws)
 		wnoutrefresh(ws->content);
 	}
 	doupdate();
-}
-
-static void on_frame(const struct kd_display_frame *frame, void *data)
-{
-	struct kd_workstation *ws = data;
-	struct kd_screen_cursor cursor;
-
-	if (ws->ended || ws->current != KD_TUI_CONSOLE || ws->modal != WS_MODAL_NONE)
-		return;
-	set_term(ws->screen);
-	kd_screen_render_draw(ws->render, ws->content, frame, false, NULL, &cursor);
-	if (ws->prefix)
-		curs_set(0);
-	else
-		kd_screen_render_place_cursor(ws->content, &cursor);
-	wrefresh(ws->content);
 }
 
 static void layout(struct kd_workstation *ws)
@@ -718,150 +521,9 @@ static void modal_key(struct kd_workstation *ws, const struct kd_tui_keypress *k
 		kd_hostdevs_view_set_filter(ws->hostview, ws->modal_text->str);
 }
 
-/* ---------------------------------------------------------------- host device actions */
-
-static void filter_done(struct kd_workstation *ws, bool accepted, const char *text)
-{
-	kd_hostdevs_view_set_filter(ws->hostview, accepted ? text : ws->modal_arg ? "" : "");
-	if (!accepted)
-		kd_hostdevs_view_set_filter(ws->hostview, "");
-}
-
-static void confirmed_command(struct kd_workstation *ws, bool yes, const char *text)
-{
-	if (yes)
-		ws_run(ws, "%s", ws->modal_arg);
-	else
-		ws_message(ws, false, _("nothing done"));
-}
-
-/* Runs line after a y/n question. */
-static void confirm_command(struct kd_workstation *ws, const char *question, const char *line)
-{
-	g_autofree char *prompt = g_strdup_printf(_("%s (y/n) "), question);
-
-	ws_ask(ws, WS_MODAL_CONFIRM, prompt, NULL, line, NULL);
-	/* ws_ask keeps line in modal_arg; the callback reads it before it is replaced. */
-	ws->modal_done = confirmed_command;
-}
-
-/* The id a hot-added host device gets: its place in the settings. */
-static char *hostdev_id(const struct kd_vmdef *def, const char *address)
-{
-	for (unsigned i = 0; i < KD_VMDEF_MAX_HOSTDEVS; i++) {
-		g_autofree char *have =
-			def->hostdev[i] ? kd_pci_address_normalize(def->hostdev[i]) : NULL;
-
-		if (have && !strcmp(have, address))
-			return g_strdup_printf("hostdev%u", i);
-	}
-	return NULL;
-}
-
-static bool in_settings(const struct kd_vmdef *def, const char *address)
-{
-	g_autofree char *id = hostdev_id(def, address);
-
-	return id != NULL;
-}
-
-/* The same path hot and cold, in reverse: out of the running guest (it ejects the card),
- * then out of the settings. */
-static void detach_done(struct kd_workstation *ws, bool yes, const char *text)
-{
-	g_autofree char *addr = g_strdup(ws->modal_arg);
-	g_autofree char *normal = kd_pci_address_normalize(addr);
-	g_autofree char *id = normal ? hostdev_id(ws->def, normal) : NULL;
-
-	if (!yes || !id) {
-		ws_message(ws, false, _("nothing done"));
-		return;
-	}
-	if (ws->session && !ws_run(ws, "device_del %s", id))
-		return;
-	ws_run(ws, "vm_hostdev del %s", addr);
-}
-
-static void hostdevs_action(struct kd_workstation *ws, const struct kd_tui_key *key)
-{
-	struct kd_hostdev *dev = kd_hostdevs_view_selected(ws->hostview);
-	const char *addr = dev ? kd_pci_address_short(dev->address) : NULL;
-	g_autofree char *question = NULL;
-
-	if (!dev && key->action != KD_ACT_FILTER && key->action != KD_ACT_RESCAN) {
-		ws_message(ws, true, _("no device selected"));
-		return;
-	}
-	switch (key->action) {
-	case KD_ACT_ASSIGN:
-		if (in_settings(ws->def, dev->address)) {
-			ws_message(ws, true, _("%s is in VM '%s' already"), addr, ws->def->name);
-			return;
-		}
-		/* The same path cold and hot: into the settings, then into the running VM. */
-		if (!ws_run(ws, "vm_hostdev add %s", addr) || !ws->session)
-			break;
-		{
-			g_autofree char *id = hostdev_id(ws->def, dev->address);
-
-			if (!ws_run(ws, "device_add vfio-pci,host=%s,id=%s", addr, id))
-				ws_run(ws, "vm_hostdev del %s", addr);
-		}
-		break;
-	case KD_ACT_DETACH: {
-		g_autofree char *id = hostdev_id(ws->def, dev->address);
-
-		if (!id) {
-			ws_message(ws, true, _("%s is not in VM '%s'"), addr, ws->def->name);
-			return;
-		}
-		question = ws->session
-				   ? g_strdup_printf(_("Hot-remove %s from the running VM '%s'?"),
-						     addr, ws->def->name)
-				   : g_strdup_printf(_("Remove %s from VM '%s'?"), addr,
-						     ws->def->name);
-		{
-			g_autofree char *prompt = g_strdup_printf(_("%s (y/n) "), question);
-
-			ws_ask(ws, WS_MODAL_CONFIRM, prompt, NULL, addr, detach_done);
-		}
-		break;
-	}
-	case KD_ACT_BIND: {
-		g_autofree char *line = g_strdup_printf("host_bind %s", addr);
-
-		question = g_strdup_printf(_("Give %s (and its IOMMU group) to vfio-pci? The host "
-					     "driver %s lets go of it."),
-					   addr, dev->driver ? dev->driver : _("(none)"));
-		confirm_command(ws, question, line);
-		break;
-	}
-	case KD_ACT_RESTORE: {
-		g_autofree char *line = g_strdup_printf("host_restore %s", addr);
-
-		question = g_strdup_printf(_("Give %s back to its host driver?"), addr);
-		confirm_command(ws, question, line);
-		break;
-	}
-	case KD_ACT_FILTER:
-		ws_ask(ws, WS_MODAL_INPUT, _("Filter:"), kd_hostdevs_view_filter(ws->hostview),
-		       "filter", filter_done);
-		break;
-	case KD_ACT_RESCAN:
-		if (ws_rescan_host(ws))
-			ws_message(ws, false, _("%u devices"),
-				   kd_hostdevs_view_count(ws->hostview));
-		else
-			ws_message(ws, true, "%s", ws->host_error);
-		break;
-	default:
-		break;
-	}
-}
-
 /* ---------------------------------------------------------------- keys */
 
-static void show(struct kd_workstation *ws, enum kd_tui_screen screen)
+void ws_show(struct kd_workstation *ws, enum kd_tui_screen screen)
 {
 	if (ws->current != screen)
 		ws->need_full = true;
@@ -879,7 +541,7 @@ static void quit_done(struct kd_workstation *ws, bool yes, const char *text)
 	ws_run(ws, "quit");
 }
 
-static void quit(struct kd_workstation *ws)
+void ws_quit(struct kd_workstation *ws)
 {
 	g_autofree char *question = NULL;
 
@@ -920,17 +582,17 @@ static void run_action(struct kd_workstation *ws, const struct kd_tui_key *key)
 {
 	switch (key->action) {
 	case KD_ACT_SHOW_HELP:
-		show(ws, KD_TUI_HELP);
+		ws_show(ws, KD_TUI_HELP);
 		break;
 	case KD_ACT_SHOW_HOSTDEVS:
-		show(ws, KD_TUI_HOSTDEVS);
+		ws_show(ws, KD_TUI_HOSTDEVS);
 		break;
 	case KD_ACT_SHOW_SETTINGS:
-		show(ws, KD_TUI_SETTINGS);
+		ws_show(ws, KD_TUI_SETTINGS);
 		break;
 	case KD_ACT_SHOW_CONSOLE:
 	case KD_ACT_SHOW_SERIAL:
-		show(ws, KD_TUI_CONSOLE);
+		ws_show(ws, KD_TUI_CONSOLE);
 		/* The display unless there is none; Alt+3 the serial port. */
 		ws->console_serial =
 			key->action == KD_ACT_SHOW_SERIAL ||
@@ -938,10 +600,10 @@ static void run_action(struct kd_workstation *ws, const struct kd_tui_key *key)
 		ws->need_full = true;
 		break;
 	case KD_ACT_SHOW_MONITOR:
-		show(ws, KD_TUI_MONITOR);
+		ws_show(ws, KD_TUI_MONITOR);
 		break;
 	case KD_ACT_QUIT:
-		quit(ws);
+		ws_quit(ws);
 		break;
 	case KD_ACT_REDRAW:
 		clearok(curscr, TRUE);
@@ -966,7 +628,7 @@ static void run_action(struct kd_workstation *ws, const struct kd_tui_key *key)
 	case KD_ACT_RESTORE:
 	case KD_ACT_FILTER:
 	case KD_ACT_RESCAN:
-		hostdevs_action(ws, key);
+		ws_hostdevs_action(ws, key);
 		break;
 	case KD_ACT_ESCAPE:
 		ws->prefix = true;
@@ -975,77 +637,6 @@ static void run_action(struct kd_workstation *ws, const struct kd_tui_key *key)
 		ws_settings_action(ws, key->action);
 		break;
 	}
-}
-
-/* The key after the console's escape key. */
-static void console_prefix_key(struct kd_workstation *ws, const struct kd_tui_keypress *k)
-{
-	ws->prefix = false;
-	if (k->keycode && k->code >= KEY_F(1) && k->code <= KEY_F(12)) {
-		kd_guest_keys_code(ws->keys, k->code);
-		return;
-	}
-	if (k->keycode)
-		return;
-	if (k->code == ws->options.escape_char || k->code == 'a' || k->code == 'A') {
-		/* The escape key twice (or then a) sends it, as in screen. */
-		uint8_t c = (uint8_t)ws->options.escape_char;
-
-		if (ws->console_serial)
-			kd_chardev_send_input(ws->serial_chr, &c, 1);
-		else
-			kd_guest_keys_char(ws->keys, (wint_t)ws->options.escape_char, 0);
-		return;
-	}
-	switch (k->code) {
-	case 'q':
-	case 'Q':
-		quit(ws);
-		break;
-	case '1':
-		show(ws, KD_TUI_CONSOLE);
-		break;
-	case '2':
-		show(ws, KD_TUI_MONITOR);
-		break;
-	case '?':
-	case 'h':
-		show(ws, KD_TUI_HELP);
-		break;
-	default:
-		break;
-	}
-}
-
-static void console_key(struct kd_workstation *ws, const struct kd_tui_keypress *k)
-{
-	if (ws->prefix) {
-		console_prefix_key(ws, k);
-		return;
-	}
-	if (!k->keycode && k->code == ws->options.escape_char && !k->alt) {
-		ws->prefix = true;
-		return;
-	}
-	if (!ws->session) {
-		/* Nothing to type into: the settings' keys work here too, so s starts the VM. */
-		if (!k->keycode && k->code == 's')
-			ws_settings_action(ws, KD_ACT_START);
-		return;
-	}
-	ws->console_hint = false;
-	if (ws->console_serial) {
-		uint8_t bytes[8];
-		size_t n = kd_serial_view_key_bytes(k->code, k->keycode, k->alt, bytes);
-
-		if (n)
-			kd_chardev_send_input(ws->serial_chr, bytes, n);
-		return;
-	}
-	if (k->keycode)
-		kd_guest_keys_code(ws->keys, k->code);
-	else
-		kd_guest_keys_char(ws->keys, (wint_t)k->code, k->alt ? KD_KEYMAP_ALT : 0);
 }
 
 static void key_typed(struct kd_workstation *ws, const struct kd_tui_keypress *k)
@@ -1063,7 +654,7 @@ static void key_typed(struct kd_workstation *ws, const struct kd_tui_keypress *k
 	}
 	/* The console's escape prefix comes before the table: Ctrl+A F4 sends F4 to the guest. */
 	if (ws->current == KD_TUI_CONSOLE && ws->prefix) {
-		console_prefix_key(ws, k);
+		ws_console_prefix_key(ws, k);
 		return;
 	}
 	key = kd_tui_key_find(ws->current, k);
@@ -1084,7 +675,7 @@ static void key_typed(struct kd_workstation *ws, const struct kd_tui_keypress *k
 		return;
 	}
 	if (ws->current == KD_TUI_CONSOLE)
-		console_key(ws, k);
+		ws_console_key(ws, k);
 	else if (ws->current == KD_TUI_MONITOR)
 		kd_monitor_pane_key(ws->pane, (wint_t)k->code, k->keycode);
 }

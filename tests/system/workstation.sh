@@ -10,7 +10,7 @@
 command -v tmux >/dev/null || tap_skip_all "needs tmux (build-aux/install-deps --tests)"
 command -v python3 >/dev/null || tap_skip_all "needs python3"
 
-tap_plan 26
+tap_plan 27
 fixture="$TEST_TMP/host"
 python3 "$KVMDESK_SRCDIR/tests/system/hostfixture.py" "$KVMDESK_SRCDIR/tests/data/hosts/article.spec" "$fixture"
 sock="$TEST_TMP/tmux.sock"
@@ -68,6 +68,11 @@ check "the filter keeps the ISDN cards; the AVM B1's detail says what shares its
 check "the detail gives the fix for the shared line" "fix: move it to another slot or disable the other devices" 30
 keys a
 check "a assigns the selected card to the stopped VM" "05:06.0 added to VM 'demo'"
+if screen | grep -qE "^●  +8 05:06.0 "; then
+	tap_ok "the table marks the card as the VM's"
+else
+	tap_not_ok "no mark on 05:06.0"; screen | sed 's/^/# /'
+fi
 if grep -q "^host=05:06.0" "$XDG_CONFIG_HOME/kvmdesk/vms/demo.vm" 2>/dev/null; then
 	tap_ok "the demo VM's definition is saved with the card"
 else
