@@ -14,6 +14,7 @@
 
 #include "kd-test.h"
 #include "tui/hostdevs-view.h"
+#include "kd-test-term.h"
 
 struct fixture {
 	char *dir;
@@ -502,37 +503,6 @@ static void test_widths(void)
 
 /* ---------------------------------------------------------------- drawing */
 
-struct term {
-	FILE *out, *in;
-	SCREEN *screen;
-};
-
-static bool term_open(struct term *t, int lines, int cols)
-{
-	t->out = fopen("/dev/null", "w");
-	t->in = fopen("/dev/null", "r");
-	g_assert_nonnull(t->out);
-	g_assert_nonnull(t->in);
-	t->screen = newterm("xterm-256color", t->out, t->in);
-	if (!t->screen) {
-		fclose(t->out);
-		fclose(t->in);
-		return false;
-	}
-	set_term(t->screen);
-	start_color();
-	resize_term(lines, cols);
-	return true;
-}
-
-static void term_close(struct term *t)
-{
-	endwin();
-	delscreen(t->screen);
-	fclose(t->out);
-	fclose(t->in);
-}
-
 /* The window's row y as text. */
 static char *window_row(WINDOW *win, int y)
 {
@@ -558,12 +528,12 @@ static void test_draw(void)
 {
 	static const char *const assigned[] = { "05:06.0", NULL };
 	struct fixture f;
-	struct term t;
+	struct kd_test_term t;
 	struct kd_theme themes[2];
 	struct kd_hostdevs_view *v = kd_hostdevs_view_new();
 
 	REQUIRE_FIXTURE(&f);
-	if (!term_open(&t, 40, 132)) {
+	if (!kd_test_term_open(&t, 40, 132)) {
 		g_test_skip("no terminfo entry for xterm-256color");
 		kd_hostdevs_view_free(v);
 		fixture_close(&f);
@@ -636,7 +606,7 @@ static void test_draw(void)
 		delwin(detail);
 		delwin(table);
 	}
-	term_close(&t);
+	kd_test_term_close(&t);
 	kd_hostdevs_view_free(v);
 	fixture_close(&f);
 }

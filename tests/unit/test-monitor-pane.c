@@ -13,6 +13,7 @@
 
 #include "tui/monitor-pane.h"
 #include "tui/theme.h"
+#include "kd-test-term.h"
 /* Last: term.h defines macros such as `lines` and `columns`. */
 #include <term.h>
 
@@ -314,36 +315,6 @@ static void test_scrollback_limit(void)
 
 /* ---------------------------------------------------------------- drawing */
 
-struct curses_term {
-	FILE *out, *in;
-	SCREEN *screen;
-};
-
-static bool term_open(struct curses_term *t, int rows, int cols)
-{
-	t->out = fopen("/dev/null", "w");
-	t->in = fopen("/dev/null", "r");
-	g_assert_nonnull(t->out);
-	g_assert_nonnull(t->in);
-	t->screen = newterm("xterm-256color", t->out, t->in);
-	if (!t->screen) {
-		fclose(t->out);
-		fclose(t->in);
-		return false;
-	}
-	set_term(t->screen);
-	resize_term(rows, cols);
-	return true;
-}
-
-static void term_close(struct curses_term *t)
-{
-	endwin();
-	delscreen(t->screen);
-	fclose(t->out);
-	fclose(t->in);
-}
-
 static char *row_text(WINDOW *win, int y)
 {
 	char buf[512];
@@ -355,13 +326,13 @@ static char *row_text(WINDOW *win, int y)
 static void test_draw(void)
 {
 	struct kd_theme theme;
-	struct curses_term t;
+	struct kd_test_term t;
 	struct pane_fixture fx;
 	WINDOW *win;
 	TERMINAL *terminal;
 	int cy, cx;
 
-	if (!term_open(&t, 24, 80)) {
+	if (!kd_test_term_open(&t, 24, 80)) {
 		g_test_skip("no terminfo entry for xterm-256color");
 		return;
 	}
@@ -476,7 +447,7 @@ static void test_draw(void)
 	g_assert_cmpint(cx, <, 5);
 	fixture_close(&fx);
 	delwin(win);
-	term_close(&t);
+	kd_test_term_close(&t);
 }
 
 int main(int argc, char **argv)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "tui/screen-render.h"
+#include "kd-test-term.h"
 
 /* ---------------------------------------------------------------- pure parts */
 
@@ -335,40 +336,9 @@ static void test_pairs_model(void)
 
 /* ---------------------------------------------------------------- drawing */
 
-struct term {
-	FILE *out, *in;
-	SCREEN *screen;
-};
-
-static bool term_open(struct term *t, int lines, int cols)
-{
-	t->out = fopen("/dev/null", "w");
-	t->in = fopen("/dev/null", "r");
-	g_assert_nonnull(t->out);
-	g_assert_nonnull(t->in);
-	t->screen = newterm("xterm-256color", t->out, t->in);
-	if (!t->screen) {
-		fclose(t->out);
-		fclose(t->in);
-		return false;
-	}
-	set_term(t->screen);
-	start_color();
-	resize_term(lines, cols);
-	return true;
-}
-
-static void term_close(struct term *t)
-{
-	endwin();
-	delscreen(t->screen);
-	fclose(t->out);
-	fclose(t->in);
-}
-
 #define REQUIRE_TERM(t, lines, cols)                                                               \
 	do {                                                                                       \
-		if (!term_open(t, lines, cols)) {                                                  \
+		if (!kd_test_term_open(t, lines, cols)) {                                          \
 			g_test_skip("no terminfo entry for xterm-256color");                       \
 			return;                                                                    \
 		}                                                                                  \
@@ -432,7 +402,7 @@ static void test_draw_text(void)
 	struct kd_screen_render *r;
 	struct kd_screen_rect used;
 	struct kd_screen_cursor cursor;
-	struct term t;
+	struct kd_test_term t;
 	struct cell c;
 
 	REQUIRE_TERM(&t, 24, 80);
@@ -494,7 +464,7 @@ static void test_draw_text(void)
 	g_assert_cmpint(c.ch, ==, 'i');
 	g_assert_true(c.attrs & A_REVERSE);
 	kd_screen_render_free(r);
-	term_close(&t);
+	kd_test_term_close(&t);
 }
 
 static void test_draw_text_centred(void)
@@ -504,7 +474,7 @@ static void test_draw_text_centred(void)
 	struct kd_screen_caps caps;
 	struct kd_screen_render *r;
 	struct kd_screen_rect used;
-	struct term t;
+	struct kd_test_term t;
 
 	REQUIRE_TERM(&t, 30, 100);
 	text_frame(&f, cells, 40, 25);
@@ -518,7 +488,7 @@ static void test_draw_text_centred(void)
 	/* The last row is left free (for a hint line). */
 	g_assert_cmpint(used.y + used.h, <, 30);
 	kd_screen_render_free(r);
-	term_close(&t);
+	kd_test_term_close(&t);
 }
 
 static void fill(struct kd_display_frame *f, unsigned x, unsigned y, unsigned w, unsigned h,
@@ -536,7 +506,7 @@ static void test_draw_graphics(void)
 	struct kd_screen_caps caps;
 	struct kd_screen_render *r;
 	struct kd_screen_rect used;
-	struct term t;
+	struct kd_test_term t;
 	struct cell c;
 	WINDOW *pane;
 
@@ -611,7 +581,7 @@ static void test_draw_graphics(void)
 	g_assert_cmpint(cell_at(pane, 5, 3).ch, ==, ' ');
 	kd_screen_render_free(r);
 	delwin(pane);
-	term_close(&t);
+	kd_test_term_close(&t);
 }
 
 /* Eight colours and 63 pairs, as a plain xterm: a picture of random colours needs every
@@ -626,7 +596,7 @@ static void draw_random_picture(int npairs)
 	};
 	struct kd_screen_render *r;
 	GRand *rand = g_rand_new_with_seed(5);
-	struct term t;
+	struct kd_test_term t;
 
 	REQUIRE_TERM(&t, 24, 80);
 	f.mode = KD_DISPLAY_GRAPHICS;
@@ -660,7 +630,7 @@ static void draw_random_picture(int npairs)
 	}
 	kd_screen_render_free(r);
 	g_rand_free(rand);
-	term_close(&t);
+	kd_test_term_close(&t);
 }
 
 static void test_draw_graphics_few_pairs(void)
