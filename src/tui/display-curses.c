@@ -6,7 +6,6 @@
 
 #include "tui/display-curses.h"
 
-#include <errno.h>
 #include <gio/gio.h>
 #include <glib-unix.h>
 #include <signal.h>
@@ -22,13 +21,10 @@
 #include "i18n.h"
 #include "tui/guest-keys.h"
 #include "tui/screen-render.h"
+#include "tui/terminal.h"
 #include "vm/vm.h"
-/* Last: it defines a macro for every terminfo capability (cursor_visible, lines, ...). */
-#include <term.h>
 
 #define REFRESH_MS 33 /* 30 Hz */
-/* How long ncurses waits after an ESC for the rest of a function key's sequence. */
-#define ESC_DELAY_MS 25
 #define HINT_SECONDS 4
 #define CTRL_A 0x01
 
@@ -55,9 +51,7 @@ struct kd_curses_display {
 	kd_display_quit_fn quit;
 	void *opaque;
 	int in_fd, out_fd;
-	FILE *in, *out;
-	SCREEN *screen;
-	bool ended; /* endwin() done: no more drawing */
+	struct kd_terminal term;
 	bool quitting;
 	struct kd_screen_render *render;
 	unsigned listener;
@@ -88,9 +82,9 @@ static void draw(struct kd_curses_display *cd, const struct kd_display_frame *fr
 	struct kd_screen_cursor cursor;
 	bool overlay = cd->prefix || cd->show_hint;
 
-	if (cd->ended)
+	if (cd->term.ended)
 		return;
-	set_term(cd->screen);
+	set_term(cd->term.screen);
 	kd_screen_render_draw(cd->render, stdscr, frame, full, &used, &cursor);
 	if (overlay || used.h == 0 || used.y + used.h < LINES)
 		draw_hint(cd);
@@ -126,9 +120,9 @@ static void resize(struct kd_curses_display *cd)
 {
 	struct winsize ws;
 
-	if (cd->ended)
+	if (cd->term.ended)
 		return;
-	set_term(cd->screen);
+	set_term(cd->term.screen);
 	if (ioctl(cd->out_fd, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
 		resize_term(ws.ws_row, ws.ws_col);
 	clearok(curscr, TRUE);
@@ -197,45 +191,39 @@ static void keycode_typed(struct kd_curses_display *cd, int code)
 	kd_guest_keys_code(cd->keys, code);
 }
 
+static void on_key(void *opaque, wint_t ch, bool keycode, bool alt)
+{
+	struct kd_curses_display *cd = opaque;
+
+	if (keycode)
+		keycode_typed(cd, (int)ch);
+	else
+		char_typed(cd, ch, alt ? KD_KEYMAP_ALT : 0);
+}
+
+static bool is_quitting(void *opaque)
+{
+	return ((struct kd_curses_display *)opaque)->quitting;
+}
+
+/* After Ctrl+A an ESC is the second key (it ends the prefix), not Alt's start. */
+static bool in_prefix(void *opaque)
+{
+	return ((struct kd_curses_display *)opaque)->prefix;
+}
+
+static const struct kd_terminal_keys terminal_keys = { on_key, is_quitting, in_prefix };
+
 static gboolean on_input(gint fd, GIOCondition condition, gpointer data)
 {
 	struct kd_curses_display *cd = data;
-	bool got = false, esc = false;
-	wint_t ch;
-	int type;
 
-	if (cd->ended) {
+	if (cd->term.ended) {
 		/* The terminal was given back: reading would take curses mode up again. */
 		cd->input_source = 0;
 		return G_SOURCE_REMOVE;
 	}
-	set_term(cd->screen);
-	while (!cd->quitting && (type = wget_wch(stdscr, &ch)) != ERR) {
-		got = true;
-		if (type == KEY_CODE_YES) {
-			if (esc)
-				char_typed(cd, 0x1B, 0);
-			esc = false;
-			keycode_typed(cd, (int)ch);
-			continue;
-		}
-		/* Terminals send Alt+key as ESC and the key in one go; a lone ESC is Escape. */
-		if (esc) {
-			esc = false;
-			if (ch != 0x1B) {
-				char_typed(cd, ch, KD_KEYMAP_ALT);
-				continue;
-			}
-			char_typed(cd, 0x1B, 0);
-		}
-		if (ch == 0x1B && !cd->prefix)
-			esc = true;
-		else
-			char_typed(cd, ch, 0);
-	}
-	if (esc && !cd->quitting)
-		char_typed(cd, 0x1B, 0);
-	if (!got && (condition & (G_IO_HUP | G_IO_ERR)) && !cd->quitting) {
+	if (!kd_terminal_read_keys(&cd->term, condition, &terminal_keys, cd) && !cd->quitting) {
 		/* The terminal is gone: nobody can see or steer the guest any more. */
 		cd->input_source = 0;
 		cd->quitting = true;
@@ -246,48 +234,6 @@ static gboolean on_input(gint fd, GIOCondition condition, gpointer data)
 }
 
 /* ---------------------------------------------------------------- life cycle */
-
-static bool open_terminal(struct kd_curses_display *cd, GError **err)
-{
-	int in = dup(cd->in_fd), out = dup(cd->out_fd), found = 0;
-
-	if (in >= 0)
-		cd->in = fdopen(in, "r");
-	if (out >= 0)
-		cd->out = fdopen(out, "w");
-	if (!cd->in || !cd->out) {
-		g_set_error(err, G_IO_ERROR, g_io_error_from_errno(errno),
-			    _("-display curses: cannot open the terminal: %s"), g_strerror(errno));
-		if (!cd->in && in >= 0)
-			close(in);
-		if (!cd->out && out >= 0)
-			close(out);
-		return false;
-	}
-	/* Asked first with setupterm(), which can say no without leaking what newterm() would. */
-	if (setupterm(NULL, out, &found) == OK)
-		del_curterm(cur_term);
-	if (found == 1)
-		cd->screen = newterm(NULL, cd->out, cd->in);
-	if (!cd->screen) {
-		g_set_error(err, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-			    _("-display curses: the terminal type '%s' is not in the terminfo "
-			      "database; set TERM to one that is (e.g. xterm-256color)"),
-			    g_getenv("TERM") ? g_getenv("TERM") : "");
-		return false;
-	}
-	set_term(cd->screen);
-	if (has_colors())
-		start_color();
-	raw();
-	noecho();
-	nonl();
-	intrflush(stdscr, FALSE);
-	keypad(stdscr, TRUE);
-	nodelay(stdscr, TRUE);
-	set_escdelay(ESC_DELAY_MS);
-	return true;
-}
 
 struct kd_curses_display *kd_curses_display_new_on(struct kd_machine *m, struct kd_display *display,
 						   int in_fd, int out_fd, kd_display_quit_fn quit,
@@ -309,7 +255,7 @@ struct kd_curses_display *kd_curses_display_new_on(struct kd_machine *m, struct 
 	cd->opaque = opaque;
 	cd->in_fd = in_fd;
 	cd->out_fd = out_fd;
-	if (!open_terminal(cd, err)) {
+	if (!kd_terminal_open(&cd->term, in_fd, out_fd, true, "-display curses", err)) {
 		kd_curses_display_free(cd);
 		return NULL;
 	}
@@ -334,12 +280,8 @@ struct kd_curses_display *kd_curses_display_new(struct kd_machine *m, struct kd_
 
 void kd_curses_display_restore_terminal(struct kd_curses_display *cd)
 {
-	if (!cd || cd->ended || !cd->screen)
-		return;
-	set_term(cd->screen);
-	curs_set(1);
-	endwin();
-	cd->ended = true;
+	if (cd)
+		kd_terminal_end(&cd->term);
 }
 
 static void remove_source(guint *id)
@@ -358,13 +300,7 @@ void kd_curses_display_free(struct kd_curses_display *cd)
 	remove_source(&cd->input_source);
 	remove_source(&cd->winch_source);
 	remove_source(&cd->hint_source);
-	kd_curses_display_restore_terminal(cd);
-	if (cd->screen)
-		delscreen(cd->screen);
-	if (cd->in)
-		fclose(cd->in);
-	if (cd->out)
-		fclose(cd->out);
+	kd_terminal_close(&cd->term);
 	kd_screen_render_free(cd->render);
 	kd_guest_keys_free(cd->keys);
 	g_free(cd);

@@ -9,6 +9,7 @@
 
 #include "monitor/commands.h"
 #include "tui/keys.h"
+#include "tui/terminal.h"
 #include "tui/theme.h"
 #include "tui/workstation.h"
 
@@ -39,9 +40,7 @@ struct kd_workstation {
 	bool quitting;
 
 	/* the terminal */
-	FILE *in, *out;
-	SCREEN *screen;
-	bool ended;
+	struct kd_terminal term;
 	struct kd_theme theme;
 	WINDOW *content; /* between the title row and the message row */
 	int hint_rows; /* 1 or 2 at the bottom */

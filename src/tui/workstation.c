@@ -11,7 +11,6 @@
 
 #include "tui/workstation.h"
 
-#include <errno.h>
 #include <gio/gio.h>
 #include <glib-unix.h>
 #include <langinfo.h>
@@ -33,6 +32,7 @@
 #include "tui/screen-render.h"
 #include "tui/serial-view.h"
 #include "hw/chardev.h"
+#include "tui/terminal.h"
 #include "tui/workstation-internal.h"
 #ifdef HAVE_SDL
 #include "tui/display-sdl.h"
@@ -40,10 +40,7 @@
 #include "vm/vm.h"
 #include "vmdef.h"
 #include "monitor/monitor.h"
-/* Last: it defines a macro for every terminfo capability (cursor_visible, lines, ...). */
-#include <term.h>
 
-#define ESC_DELAY_MS 25
 #define MAX_MODAL_TEXT 1024
 
 /* Only for the fatal-signal handler, which has no other way to reach the terminal. */
@@ -379,9 +376,9 @@ void ws_redraw(struct kd_workstation *ws)
 	bool cursor_in_message;
 	int message_x = 0, py = 0, px = 0;
 
-	if (ws->ended)
+	if (ws->term.ended)
 		return;
-	set_term(ws->screen);
+	set_term(ws->term.screen);
 	draw_title(ws);
 	draw_hints(ws);
 	cursor_in_message = draw_message(ws, &message_x);
@@ -442,10 +439,11 @@ static void resize(struct kd_workstation *ws)
 {
 	struct winsize ws_size;
 
-	if (ws->ended)
+	if (ws->term.ended)
 		return;
-	set_term(ws->screen);
-	if (ioctl(fileno(ws->out), TIOCGWINSZ, &ws_size) == 0 && ws_size.ws_row && ws_size.ws_col)
+	set_term(ws->term.screen);
+	if (ioctl(fileno(ws->term.out), TIOCGWINSZ, &ws_size) == 0 && ws_size.ws_row &&
+	    ws_size.ws_col)
 		resize_term(ws_size.ws_row, ws_size.ws_col);
 	clearok(curscr, TRUE);
 	layout(ws);
@@ -680,40 +678,29 @@ static void key_typed(struct kd_workstation *ws, const struct kd_tui_keypress *k
 		kd_monitor_pane_key(ws->pane, (wint_t)k->code, k->keycode);
 }
 
+static void on_key(void *opaque, wint_t ch, bool keycode, bool alt)
+{
+	struct kd_tui_keypress k = { (int)ch, keycode, alt };
+
+	key_typed(opaque, &k);
+}
+
+static bool is_quitting(void *opaque)
+{
+	return ((struct kd_workstation *)opaque)->quitting;
+}
+
+static const struct kd_terminal_keys terminal_keys = { on_key, is_quitting, NULL };
+
 static gboolean on_input(gint fd, GIOCondition condition, gpointer data)
 {
 	struct kd_workstation *ws = data;
-	bool got = false, esc = false;
-	wint_t ch;
-	int type;
 
-	if (ws->ended) {
+	if (ws->term.ended) {
 		ws->input_source = 0;
 		return G_SOURCE_REMOVE;
 	}
-	set_term(ws->screen);
-	while (!ws->quitting && (type = wget_wch(stdscr, &ch)) != ERR) {
-		struct kd_tui_keypress k = { (int)ch, type == KEY_CODE_YES, false };
-
-		got = true;
-		/* Terminals send Alt+key as ESC and the key in one go; a lone ESC is Escape. */
-		if (esc) {
-			esc = false;
-			if (!k.keycode && ch != 0x1B) {
-				k.alt = true;
-				key_typed(ws, &k);
-				continue;
-			}
-			key_typed(ws, &(struct kd_tui_keypress){ 0x1B, false, false });
-		}
-		if (!k.keycode && ch == 0x1B)
-			esc = true;
-		else
-			key_typed(ws, &k);
-	}
-	if (esc && !ws->quitting)
-		key_typed(ws, &(struct kd_tui_keypress){ 0x1B, false, false });
-	if (!got && (condition & (G_IO_HUP | G_IO_ERR))) {
+	if (!kd_terminal_read_keys(&ws->term, condition, &terminal_keys, ws)) {
 		/* The terminal is gone: nobody can steer the workstation any more. */
 		ws->input_source = 0;
 		ws->quitting = true;
@@ -749,54 +736,22 @@ static void on_fatal_signal(int sig)
 
 static void restore_terminal(struct kd_workstation *ws)
 {
-	if (ws->ended || !ws->screen)
-		return;
-	set_term(ws->screen);
-	curs_set(1);
-	endwin();
-	ws->ended = true;
+	kd_terminal_end(&ws->term);
 	curses_active = 0;
 }
 
 static bool open_terminal(struct kd_workstation *ws, GError **err)
 {
-	int found = 0;
-
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		g_set_error(err, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
 			    _("the workstation needs a terminal on standard input and output; "
 			      "give VM options to run a VM without it (see --help)"));
 		return false;
 	}
-	ws->in = fdopen(dup(STDIN_FILENO), "r");
-	ws->out = fdopen(dup(STDOUT_FILENO), "w");
-	if (!ws->in || !ws->out) {
-		g_set_error(err, G_IO_ERROR, g_io_error_from_errno(errno),
-			    _("cannot open the terminal: %s"), g_strerror(errno));
+	if (!kd_terminal_open(&ws->term, STDIN_FILENO, STDOUT_FILENO, !ws->options.monochrome, NULL,
+			      err))
 		return false;
-	}
-	if (setupterm(NULL, fileno(ws->out), &found) == OK)
-		del_curterm(cur_term);
-	if (found == 1)
-		ws->screen = newterm(NULL, ws->out, ws->in);
-	if (!ws->screen) {
-		g_set_error(err, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-			    _("the terminal type '%s' is not in the terminfo database; set TERM "
-			      "to one that is (e.g. xterm-256color)"),
-			    g_getenv("TERM") ? g_getenv("TERM") : "");
-		return false;
-	}
-	set_term(ws->screen);
 	curses_active = 1;
-	if (has_colors() && !ws->options.monochrome)
-		start_color();
-	raw();
-	noecho();
-	nonl();
-	intrflush(stdscr, FALSE);
-	keypad(stdscr, TRUE);
-	nodelay(stdscr, TRUE);
-	set_escdelay(ESC_DELAY_MS);
 	if (ws->options.monochrome)
 		kd_theme_monochrome(&ws->theme,
 				    !ws->options.ascii && !strcmp(nl_langinfo(CODESET), "UTF-8"));
@@ -877,7 +832,7 @@ int kd_workstation_run(const struct kd_workstation_options *options, GError **er
 		kd_monitor_pane_print(ws.pane, ws.host_error);
 	layout(&ws);
 	ws.input_source =
-		g_unix_fd_add(fileno(ws.in), G_IO_IN | G_IO_HUP | G_IO_ERR, on_input, &ws);
+		g_unix_fd_add(fileno(ws.term.in), G_IO_IN | G_IO_HUP | G_IO_ERR, on_input, &ws);
 	ws.winch_source = g_unix_signal_add(SIGWINCH, on_winch, &ws);
 	ws_redraw(&ws);
 	g_main_loop_run(ws.loop);
@@ -899,12 +854,7 @@ out:
 	kd_screen_render_free(ws.render);
 	if (ws.content)
 		delwin(ws.content);
-	if (ws.screen)
-		delscreen(ws.screen);
-	if (ws.in)
-		fclose(ws.in);
-	if (ws.out)
-		fclose(ws.out);
+	kd_terminal_close(&ws.term);
 	kd_hostdevs_view_free(ws.hostview);
 	kd_host_free(ws.host);
 	kd_vmdef_free(ws.def);

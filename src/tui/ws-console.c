@@ -138,9 +138,9 @@ static void on_frame(const struct kd_display_frame *frame, void *data)
 	struct kd_workstation *ws = data;
 	struct kd_screen_cursor cursor;
 
-	if (ws->ended || ws->current != KD_TUI_CONSOLE || ws->modal != WS_MODAL_NONE)
+	if (ws->term.ended || ws->current != KD_TUI_CONSOLE || ws->modal != WS_MODAL_NONE)
 		return;
-	set_term(ws->screen);
+	set_term(ws->term.screen);
 	kd_screen_render_draw(ws->render, ws->content, frame, false, NULL, &cursor);
 	if (ws->prefix)
 		curs_set(0);
