@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "assign/hostdev.h"
 #include "hw/net/net.h"
 #include "i18n.h"
 
@@ -709,7 +710,7 @@ bool kd_vmdef_check(const struct kd_vmdef *def, GString *warnings, GError **err)
 		problem(errors, _("'%s' is not a VM name"), def->name ? def->name : "");
 	if (def->memory_mib == 0)
 		problem(errors, _("memory: the guest needs some memory"));
-	else if (def->memory_mib < 256)
+	else if (def->memory_mib < KD_VMDEF_MIN_MEMORY_MIB)
 		problem(warnings,
 			_("memory: %u MiB is little; installers fail there (give 256 or more)"),
 			def->memory_mib);
@@ -886,4 +887,18 @@ struct kd_vmdef *kd_vmdef_demo(const char *image)
 	for (unsigned i = 0; i < KD_VMDEF_MAX_NICS; i++)
 		nic_clear(&def->nic[i]);
 	return def;
+}
+
+int kd_vmdef_hostdev_find(const struct kd_vmdef *def, const char *address)
+{
+	g_autofree char *want = kd_pci_address_normalize(address);
+
+	for (int i = 0; want && i < KD_VMDEF_MAX_HOSTDEVS; i++) {
+		g_autofree char *have =
+			def->hostdev[i] ? kd_pci_address_normalize(def->hostdev[i]) : NULL;
+
+		if (have && !strcmp(have, want))
+			return i;
+	}
+	return -1;
 }

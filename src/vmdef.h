@@ -34,6 +34,8 @@ enum kd_vmdef_error_code {
 #define KD_VMDEF_MAX_NICS 8 /* KD_MAX_NICS */
 #define KD_VMDEF_MAX_HOSTDEVS 8 /* KD_MAX_ASSIGNED */
 #define KD_VMDEF_MAX_HOSTFWD 8 /* KD_MAX_HOSTFWD */
+/* Below this, installers of the usual systems fail: check() warns. */
+#define KD_VMDEF_MIN_MEMORY_MIB 256
 
 struct kd_vmdef_disk {
 	bool present;
@@ -84,6 +86,10 @@ struct kd_vmdef *kd_vmdef_demo(const char *image);
 /* The demo disk: $KVMDESK_DEMO_IMAGE, the installed one, or the build tree's when kvmdesk runs
  * from it (newly allocated). */
 char *kd_vmdef_demo_image(void);
+
+/* The index of host device address (any form kd_pci_address_normalize takes) in
+ * def->hostdev, or -1. */
+int kd_vmdef_hostdev_find(const struct kd_vmdef *def, const char *address);
 
 /* A deep copy (NULL only when def holds values the file format cannot carry). */
 struct kd_vmdef *kd_vmdef_copy(const struct kd_vmdef *def);

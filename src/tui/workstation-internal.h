@@ -96,6 +96,8 @@ void ws_message(struct kd_workstation *ws, bool error, const char *fmt, ...) G_G
 void ws_ask(struct kd_workstation *ws, enum ws_modal kind, const char *prompt, const char *text,
 	    const char *arg, ws_modal_done_fn done);
 void ws_redraw(struct kd_workstation *ws);
+/* Runs command after a y/n question ("... (y/n)" is added). */
+void ws_confirm(struct kd_workstation *ws, const char *question, const char *command);
 
 static inline int ws_text_width(const char *text)
 {

@@ -470,6 +470,21 @@ void ws_ask(struct kd_workstation *ws, enum ws_modal kind, const char *prompt, c
 	ws->modal_done = done;
 }
 
+static void confirmed(struct kd_workstation *ws, bool yes, const char *text)
+{
+	if (yes)
+		ws_run(ws, "%s", ws->modal_arg);
+	else
+		ws_message(ws, false, _("nothing done"));
+}
+
+void ws_confirm(struct kd_workstation *ws, const char *question, const char *command)
+{
+	g_autofree char *prompt = g_strdup_printf(_("%s (y/n) "), question);
+
+	ws_ask(ws, WS_MODAL_CONFIRM, prompt, NULL, command, confirmed);
+}
+
 static void modal_finish(struct kd_workstation *ws, bool accepted)
 {
 	ws_modal_done_fn done = ws->modal_done;
@@ -530,15 +545,6 @@ void ws_show(struct kd_workstation *ws, enum kd_tui_screen screen)
 	ws->prefix = false;
 }
 
-static void quit_done(struct kd_workstation *ws, bool yes, const char *text)
-{
-	if (!yes) {
-		ws_message(ws, false, _("nothing done"));
-		return;
-	}
-	ws_run(ws, "quit");
-}
-
 void ws_quit(struct kd_workstation *ws)
 {
 	g_autofree char *question = NULL;
@@ -547,9 +553,9 @@ void ws_quit(struct kd_workstation *ws)
 		ws_run(ws, "quit");
 		return;
 	}
-	question = g_strdup_printf(_("VM '%s' is %s. Quit and stop it? (y/n) "),
+	question = g_strdup_printf(_("VM '%s' is %s. Quit and stop it?"),
 				   kd_session_name(ws->session), ws_vm_state(ws));
-	ws_ask(ws, WS_MODAL_CONFIRM, question, NULL, NULL, quit_done);
+	ws_confirm(ws, question, "quit");
 }
 
 static void list_move(struct kd_workstation *ws, enum kd_tui_action action)

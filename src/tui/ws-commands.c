@@ -16,8 +16,6 @@
 #include "vm/vm.h"
 #include "vmdef.h"
 
-#define MIN_MEMORY_MIB 256 /* below this, installers of the usual systems fail */
-
 static struct kd_workstation *ws_of(struct kd_monitor_context *ctx)
 {
 	return ctx->extra_opaque;
@@ -319,12 +317,8 @@ static bool apply_setting(struct kd_vmdef *def, int argc, char **argv, GString *
 			g_string_append_printf(out, "vm_set: memory: %s\n", err->message);
 			return false;
 		}
+		/* check() warns when it is little. */
 		def->memory_mib = (unsigned)MIN(bytes >> 20, G_MAXUINT);
-		if (def->memory_mib < MIN_MEMORY_MIB)
-			g_string_append_printf(out,
-					       _("warning: %u MiB is little; installers of most "
-						 "systems fail below %u MiB\n"),
-					       def->memory_mib, MIN_MEMORY_MIB);
 		return true;
 	}
 	if (!strcmp(key, "cpus")) {
@@ -411,18 +405,6 @@ static bool cmd_vm_set(struct kd_monitor_context *ctx, int argc, char **argv, GS
 
 /* ---------------------------------------------------------------- host devices */
 
-static int hostdev_index(const struct kd_vmdef *def, const char *address)
-{
-	for (int i = 0; i < KD_VMDEF_MAX_HOSTDEVS; i++) {
-		g_autofree char *have =
-			def->hostdev[i] ? kd_pci_address_normalize(def->hostdev[i]) : NULL;
-
-		if (have && !strcmp(have, address))
-			return i;
-	}
-	return -1;
-}
-
 static bool cmd_vm_hostdev(struct kd_monitor_context *ctx, int argc, char **argv, GString *out)
 {
 	struct kd_workstation *ws = ws_of(ctx);
@@ -437,7 +419,7 @@ static bool cmd_vm_hostdev(struct kd_monitor_context *ctx, int argc, char **argv
 				       argv[2]);
 		return false;
 	}
-	i = hostdev_index(ws->def, address);
+	i = kd_vmdef_hostdev_find(ws->def, address);
 	if (!strcmp(argv[1], "del")) {
 		if (i < 0) {
 			g_string_append_printf(out, _("vm_hostdev: %s is not in VM '%s'\n"),

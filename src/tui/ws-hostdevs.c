@@ -69,42 +69,12 @@ static void filter_done(struct kd_workstation *ws, bool accepted, const char *te
 	kd_hostdevs_view_set_filter(ws->hostview, accepted ? text : "");
 }
 
-static void confirmed_command(struct kd_workstation *ws, bool yes, const char *text)
-{
-	if (yes)
-		ws_run(ws, "%s", ws->modal_arg);
-	else
-		ws_message(ws, false, _("nothing done"));
-}
-
-/* Runs line after a y/n question. */
-static void confirm_command(struct kd_workstation *ws, const char *question, const char *line)
-{
-	g_autofree char *prompt = g_strdup_printf(_("%s (y/n) "), question);
-
-	ws_ask(ws, WS_MODAL_CONFIRM, prompt, NULL, line, NULL);
-	/* ws_ask keeps line in modal_arg; the callback reads it before it is replaced. */
-	ws->modal_done = confirmed_command;
-}
-
-/* The id a hot-added host device gets: its place in the settings. */
+/* The id a device gets in the running VM: its place in the settings (see vmdef.c). */
 static char *hostdev_id(const struct kd_vmdef *def, const char *address)
 {
-	for (unsigned i = 0; i < KD_VMDEF_MAX_HOSTDEVS; i++) {
-		g_autofree char *have =
-			def->hostdev[i] ? kd_pci_address_normalize(def->hostdev[i]) : NULL;
+	int i = kd_vmdef_hostdev_find(def, address);
 
-		if (have && !strcmp(have, address))
-			return g_strdup_printf("hostdev%u", i);
-	}
-	return NULL;
-}
-
-static bool in_settings(const struct kd_vmdef *def, const char *address)
-{
-	g_autofree char *id = hostdev_id(def, address);
-
-	return id != NULL;
+	return i < 0 ? NULL : g_strdup_printf("hostdev%d", i);
 }
 
 /* The same path hot and cold, in reverse: out of the running guest (it ejects the card),
@@ -112,8 +82,7 @@ static bool in_settings(const struct kd_vmdef *def, const char *address)
 static void detach_done(struct kd_workstation *ws, bool yes, const char *text)
 {
 	g_autofree char *addr = g_strdup(ws->modal_arg);
-	g_autofree char *normal = kd_pci_address_normalize(addr);
-	g_autofree char *id = normal ? hostdev_id(ws->def, normal) : NULL;
+	g_autofree char *id = hostdev_id(ws->def, addr);
 
 	if (!yes || !id) {
 		ws_message(ws, false, _("nothing done"));
@@ -136,7 +105,7 @@ void ws_hostdevs_action(struct kd_workstation *ws, const struct kd_tui_key *key)
 	}
 	switch (key->action) {
 	case KD_ACT_ASSIGN:
-		if (in_settings(ws->def, dev->address)) {
+		if (kd_vmdef_hostdev_find(ws->def, dev->address) >= 0) {
 			ws_message(ws, true, _("%s is in VM '%s' already"), addr, ws->def->name);
 			return;
 		}
@@ -175,14 +144,14 @@ void ws_hostdevs_action(struct kd_workstation *ws, const struct kd_tui_key *key)
 		question = g_strdup_printf(_("Give %s (and its IOMMU group) to vfio-pci? The host "
 					     "driver %s lets go of it."),
 					   addr, dev->driver ? dev->driver : _("(none)"));
-		confirm_command(ws, question, line);
+		ws_confirm(ws, question, line);
 		break;
 	}
 	case KD_ACT_RESTORE: {
 		g_autofree char *line = g_strdup_printf("host_restore %s", addr);
 
 		question = g_strdup_printf(_("Give %s back to its host driver?"), addr);
-		confirm_command(ws, question, line);
+		ws_confirm(ws, question, line);
 		break;
 	}
 	case KD_ACT_FILTER:

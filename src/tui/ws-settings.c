@@ -13,8 +13,6 @@
 #include "tui/workstation-internal.h"
 #include "vmdef.h"
 
-#define MIN_MEMORY_MIB 256
-
 enum row_kind {
 	ROW_NAME,
 	ROW_MEMORY,
@@ -102,9 +100,9 @@ static void row_text(struct kd_workstation *ws, const struct row *r, char **labe
 		break;
 	case ROW_MEMORY:
 		*label = g_strdup(_("Memory"));
-		if (def->memory_mib < MIN_MEMORY_MIB) {
+		if (def->memory_mib < KD_VMDEF_MIN_MEMORY_MIB) {
 			*value = g_strdup_printf(_("%u MiB (installers fail below %u MiB)"),
-						 def->memory_mib, MIN_MEMORY_MIB);
+						 def->memory_mib, KD_VMDEF_MIN_MEMORY_MIB);
 			*attention = true;
 		} else {
 			*value = g_strdup_printf(_("%u MiB"), def->memory_mib);
@@ -347,21 +345,6 @@ static void remove_row(struct kd_workstation *ws, const struct row *r)
 	}
 }
 
-static void confirmed(struct kd_workstation *ws, bool yes, const char *text)
-{
-	if (yes)
-		ws_run(ws, "%s", ws->modal_arg);
-	else
-		ws_message(ws, false, _("nothing done"));
-}
-
-static void confirm(struct kd_workstation *ws, const char *question, const char *command)
-{
-	g_autofree char *prompt = g_strdup_printf(_("%s (y/n) "), question);
-
-	ws_ask(ws, WS_MODAL_CONFIRM, prompt, NULL, command, confirmed);
-}
-
 static bool need_running(struct kd_workstation *ws)
 {
 	if (ws->session)
@@ -438,13 +421,13 @@ void ws_settings_action(struct kd_workstation *ws, enum kd_tui_action action)
 			break;
 		question = g_strdup_printf(_("Reset VM '%s'? Unsaved work in the guest is lost."),
 					   ws->def->name);
-		confirm(ws, question, "system_reset");
+		ws_confirm(ws, question, "system_reset");
 		break;
 	case KD_ACT_POWERDOWN:
 		if (!need_running(ws))
 			break;
 		question = g_strdup_printf(_("Press the power button of VM '%s'?"), ws->def->name);
-		confirm(ws, question, "system_powerdown");
+		ws_confirm(ws, question, "system_powerdown");
 		break;
 	case KD_ACT_FORCE_STOP:
 		if (!need_running(ws))
@@ -452,7 +435,7 @@ void ws_settings_action(struct kd_workstation *ws, enum kd_tui_action action)
 		question = g_strdup_printf(_("Cut the power of VM '%s'? Unsaved work in the guest "
 					     "is lost."),
 					   ws->def->name);
-		confirm(ws, question, "vm_kill");
+		ws_confirm(ws, question, "vm_kill");
 		break;
 	case KD_ACT_NEXT_VM:
 		next_vm(ws);
