@@ -14,10 +14,15 @@ enum escape_state {
 	ESC_STRING, /* ESC ] or P ... until BEL or ESC \ */
 };
 
+/* An escape sequence longer than this is no sequence a terminal knows: what follows is text
+ * again, so a guest cannot hide its output behind an unterminated ESC ]. */
+#define ESCAPE_MAX 256
+
 struct kd_serial_view {
 	GPtrArray *lines; /* GString * */
 	gsize column; /* byte offset of the cursor in the last line */
 	enum escape_state escape;
+	unsigned escape_len;
 };
 
 static void free_line(gpointer line)
@@ -85,6 +90,8 @@ static void put(struct kd_serial_view *v, uint8_t byte)
  * log of the line, not a terminal. */
 static bool in_escape(struct kd_serial_view *v, uint8_t b)
 {
+	if (v->escape != ESC_NONE && ++v->escape_len > ESCAPE_MAX)
+		v->escape = ESC_NONE;
 	switch (v->escape) {
 	case ESC_START:
 		v->escape = b == '[' ? ESC_CSI : (b == ']' || b == 'P') ? ESC_STRING : ESC_NONE;
@@ -112,6 +119,7 @@ void kd_serial_view_feed(struct kd_serial_view *v, const uint8_t *data, size_t l
 		switch (b) {
 		case 0x1B:
 			v->escape = ESC_START;
+			v->escape_len = 0;
 			break;
 		case '\n':
 			new_line(v);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kd-test-term.h"
 #include "tui/serial-view.h"
 
 static char *fed(const char *text)
@@ -69,6 +70,52 @@ static void test_limits(void)
 	kd_serial_view_free(v);
 }
 
+/* What a hostile guest can write: any bytes, sequences that never end. The view stays within
+ * its limits, draws, and shows text again after an endless escape sequence. */
+static void test_hostile(void)
+{
+	struct kd_serial_view *v = kd_serial_view_new();
+	GRand *rand = g_rand_new_with_seed(20261121);
+	g_autofree char *text = NULL;
+	g_autofree char *endless = g_strnfill(10000, 'x');
+	struct kd_test_term t;
+	uint8_t buf[4096];
+
+	for (unsigned round = 0; round < 256; round++) {
+		for (size_t i = 0; i < sizeof(buf); i++)
+			buf[i] = (uint8_t)g_rand_int_range(rand, 0, 256);
+		kd_serial_view_feed(v, buf, sizeof(buf));
+	}
+	text = kd_serial_view_text(v);
+	{
+		g_auto(GStrv) rows = g_strsplit(text, "\n", -1);
+
+		g_assert_cmpuint(g_strv_length(rows), <=, KD_SERIAL_VIEW_LINES);
+		for (char **r = rows; *r; r++)
+			g_assert_cmpuint(strlen(*r), <=, KD_SERIAL_VIEW_COLUMNS);
+	}
+	if (kd_test_term_open(&t, 24, 80)) {
+		struct kd_theme theme;
+		int y, x;
+
+		kd_theme_monochrome(&theme, true);
+		kd_serial_view_draw(v, stdscr, &theme, &y, &x);
+		g_assert_cmpint(y, >=, 0);
+		g_assert_cmpint(y, <, 24);
+		g_assert_cmpint(x, >=, 0);
+		g_assert_cmpint(x, <, 80);
+		kd_test_term_close(&t);
+	}
+	kd_serial_view_feed(v, (const uint8_t *)"\n\033]", 3);
+	kd_serial_view_feed(v, (const uint8_t *)endless, strlen(endless));
+	kd_serial_view_feed(v, (const uint8_t *)"\nvisible", 8);
+	g_free(text);
+	text = kd_serial_view_text(v);
+	g_assert_true(g_str_has_suffix(text, "\nvisible"));
+	g_rand_free(rand);
+	kd_serial_view_free(v);
+}
+
 static void test_keys(void)
 {
 	uint8_t b[8];
@@ -95,6 +142,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/serial-view/feed", test_feed);
 	g_test_add_func("/serial-view/limits", test_limits);
+	g_test_add_func("/serial-view/hostile", test_hostile);
 	g_test_add_func("/serial-view/keys", test_keys);
 	return g_test_run();
 }
